@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// OpenCV from Debian's libopencv-dev.
+let openCVHeaders: [CXXSetting] = [.unsafeFlags(["-I/usr/include/opencv4"])]
+let openCVLibraries: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio"]
+    .map { .linkedLibrary($0) }
+let pluginAPI: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
+
+let package = Package(
+    name: "vigil",
+    products: [
+        .executable(name: "vigil", targets: ["Host"]),
+        .library(name: "Motion", type: .dynamic, targets: ["Motion"]),
+        .library(name: "Tracking", type: .dynamic, targets: ["Tracking"]),
+        .library(name: "ANPR", type: .dynamic, targets: ["ANPR"]),
+        .library(name: "Webhook", type: .dynamic, targets: ["Webhook"]),
+    ],
+    dependencies: [
+        .package(path: "Sources/PluginAPI"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries: one thin module each, wrapped in Swift in one place.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        // VIGIL_VISION_TARGET
+        .target(name: "VigilPostgres", dependencies: ["CLibPQ"], path: "Sources/VigilPostgres"),
+        .target(name: "VigilRedis", dependencies: ["CHiredis"], path: "Sources/VigilRedis"),
+
+        .executableTarget(
+            name: "Host",
+            dependencies: [
+                pluginAPI, "VigilPostgres", "VigilRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Host"
+        ),
+
+        // Plugins: each one .dynamic product, same shape.
+        .target(name: "Motion", dependencies: [pluginAPI], path: "Plugins/Motion",
+                exclude: ["README.md"]),
+        .target(name: "Tracking", dependencies: [pluginAPI], path: "Plugins/Tracking", exclude: ["README.md"]),
+        .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
+        .target(name: "Webhook", dependencies: [pluginAPI], path: "Plugins/Webhook", exclude: ["README.md"]),
+
+        .testTarget(name: "HostTests", dependencies: ["Host", pluginAPI], path: "Tests/HostTests"),
+        .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
+    ]
+)

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+/// `vigil bench …`: measurements that print their figures.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks that print their figures.",
+        subcommands: [RouterBench.self])
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// The `vigil` command: the service and its tools.
+@main
+struct Vigil: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Plugin-host event router for security-camera analytics.",
+        subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self]
+    )
+}
+
+/// Options every command that reads the configuration shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "plugins.json to use (default: $VIGIL_CONFIG or plugins.json).")
+    var config: String?
+
+    /// Settings from the environment and .env, with --config applied.
+    func settings() throws -> Settings {
+        var settings = try Settings.load()
+        if let config { settings.configPath = config }
+        return settings
+    }
+}

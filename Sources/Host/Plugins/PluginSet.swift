@@ -1,0 +1,78 @@
+import Logging
+import PluginAPI
+
+/// A plugin instance entry from plugins.json whose library loaded.
+struct LoadedPlugin: Sendable {
+    let entry: PluginEntry
+    let library: PluginLibrary
+    var descriptor: PluginDescriptor { library.descriptor }
+}
+
+/// A plugin problem tied to its place in plugins.json.
+struct PluginSetError: Error, CustomStringConvertible {
+    let file: String
+    let entry: PluginEntry
+    let reason: String
+    var description: String { "\(file): \(entry.path) (\(entry.name)): \(reason)" }
+}
+
+/// Every detector and sink library named in plugins.json, loaded once.
+struct PluginSet: Sendable {
+    let detectors: [String: LoadedPlugin]
+    let sinks: [LoadedPlugin]
+    /// Entries that failed to load, with the reason (the rest still work).
+    let failures: [PluginSetError]
+
+    /// Loads every library; failures are collected, not thrown, so one bad .so does not stop the rest.
+    static func load(_ config: HostConfig) -> PluginSet {
+        var failures: [PluginSetError] = []
+        func load(_ entry: PluginEntry, _ kind: PluginKind) -> LoadedPlugin? {
+            let path = HostConfig.resolve(entry.library, in: config.pluginDir)
+            do {
+                return LoadedPlugin(entry: entry, library: try PluginLibrary.load(path: path, expecting: kind))
+            } catch {
+                failures.append(PluginSetError(file: config.file, entry: entry, reason: "\(error)"))
+                return nil
+            }
+        }
+        var detectors: [String: LoadedPlugin] = [:]
+        for entry in config.detectors { detectors[entry.name] = load(entry, .detector) }
+        let sinks = config.sinks.compactMap { load($0, .sink) }
+        return PluginSet(detectors: detectors, sinks: sinks, failures: failures)
+    }
+
+    /// Creates a detector instance for one camera; a rejected config names the JSON path.
+    func makeDetector(_ plugin: LoadedPlugin, cameraID: String?, file: String, logger: Logger) throws -> any Detector {
+        let context = Self.context(plugin, cameraID: cameraID, logger: logger)
+        do { return try plugin.descriptor.makeDetector(context) } catch {
+            throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
+        }
+    }
+
+    /// Creates a sink instance; a rejected config names the JSON path.
+    func makeSink(_ plugin: LoadedPlugin, file: String, logger: Logger) throws -> any Sink {
+        let context = Self.context(plugin, cameraID: nil, logger: logger)
+        do { return try plugin.descriptor.makeSink(context) } catch {
+            throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
+        }
+    }
+
+    private static func context(_ plugin: LoadedPlugin, cameraID: String?, logger: Logger) -> PluginContext {
+        var tagged = logger
+        tagged[metadataKey: "plugin.name"] = "\(plugin.entry.name)"
+        if let cameraID { tagged[metadataKey: "camera.id"] = "\(cameraID)" }
+        let log = tagged
+        return PluginContext(
+            name: plugin.entry.name, cameraID: cameraID, config: plugin.entry.config,
+            configPath: "\(plugin.entry.path).config",
+            logger: PluginLogger { level, message, metadata in
+                let meta = metadata.mapValues { Logger.MetadataValue.string($0) }
+                switch level {
+                case .debug: log.debug("\(message)", metadata: meta)
+                case .info: log.info("\(message)", metadata: meta)
+                case .warning: log.warning("\(message)", metadata: meta)
+                case .error: log.error("\(message)", metadata: meta)
+                }
+            })
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// What to do when a bounded queue is full.
+enum OverloadPolicy: String, Sendable {
+    /// The producer (a camera loop) waits for room: nothing is dropped.
+    case block
+    /// The new item is dropped and counted.
+    case drop
+}
+
+/// A bounded many-producers, one-consumer queue with blocking batch pops. Nothing in it uses
+/// timers: a consumer wakes as soon as one item arrives and takes everything queued.
+final class BlockingQueue<Element>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private var closed = false
+    /// Most items held at once.
+    let capacity: Int
+    /// Items refused by the `.drop` policy.
+    private(set) var dropped = 0
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Adds an item; with `.block` waits while full, with `.drop` refuses it. False when refused or closed.
+    @discardableResult
+    func push(_ item: Element, policy: OverloadPolicy = .block) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        while items.count >= capacity, !closed {
+            if policy == .drop { dropped += 1; return false }
+            condition.wait()
+        }
+        guard !closed else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    /// Takes up to `max` items, waiting for at least one (up to `timeout` seconds, forever if nil).
+    /// Returns [] on timeout and nil once closed and empty.
+    func popBatch(max: Int, timeout: Double? = nil) -> [Element]? {
+        condition.lock(); defer { condition.unlock() }
+        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
+        while items.isEmpty {
+            if closed { return nil }
+            if let deadline {
+                if !condition.wait(until: deadline) && items.isEmpty { return closed ? nil : [] }
+            } else {
+                condition.wait()
+            }
+        }
+        let batch: [Element]
+        if items.count <= max {
+            batch = items
+            items = []
+            items.reserveCapacity(Swift.min(capacity, 4096))
+        } else {
+            batch = Array(items.prefix(max))
+            items.removeFirst(max)
+        }
+        condition.broadcast()
+        return batch
+    }
+
+    /// Items waiting.
+    var count: Int { condition.lock(); defer { condition.unlock() }; return items.count }
+
+    /// Stops accepting items; the consumer still gets what is queued.
+    func close() {
+        condition.lock(); closed = true; condition.broadcast(); condition.unlock()
+    }
+}

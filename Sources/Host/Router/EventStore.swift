@@ -1,0 +1,114 @@
+import Foundation
+import PluginAPI
+import VigilPostgres
+
+/// The events table: the seed's schema, batched inserts, and the outbox/spool bookkeeping.
+/// One connection, used by one thread.
+final class EventStore {
+    let connection: PostgresConnection
+
+    /// The seed's schema and indexes, plus vigil's two bookkeeping tables.
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS events (id SERIAL PRIMARY KEY, event_type VARCHAR(50) NOT NULL,
+          camera_id VARCHAR(100) NOT NULL, timestamp TIMESTAMP NOT NULL, frame_number INTEGER NOT NULL,
+          snapshot_path VARCHAR(500), event_data JSONB NOT NULL,
+          created_at TIMESTAMP NOT NULL DEFAULT NOW());
+        CREATE INDEX IF NOT EXISTS idx_camera_timestamp ON events(camera_id, timestamp);
+        CREATE INDEX IF NOT EXISTS idx_event_type_timestamp ON events(event_type, timestamp);
+        CREATE INDEX IF NOT EXISTS idx_event_type ON events(event_type);
+        CREATE INDEX IF NOT EXISTS idx_camera_id ON events(camera_id);
+        CREATE INDEX IF NOT EXISTS idx_timestamp ON events(timestamp);
+        CREATE TABLE IF NOT EXISTS vigil_outbox (channel TEXT PRIMARY KEY, last_id BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS vigil_spool (file TEXT PRIMARY KEY, replayed_bytes BIGINT NOT NULL);
+        """
+
+    private static let columns = """
+        INSERT INTO events (event_type, camera_id, timestamp, frame_number, snapshot_path, event_data)
+        SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::timestamp[], $4::int[], $5::varchar[], $6::jsonb[])
+        RETURNING id, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created
+        """
+
+    /// Connects, creates the schema if missing and prepares the insert statements.
+    init(url: String) throws {
+        connection = try PostgresConnection(url)
+        try connection.execute("SELECT pg_advisory_lock(8069001)")
+        defer { _ = try? connection.execute("SELECT pg_advisory_unlock(8069001)") }
+        try connection.execute(Self.schema)
+        try connection.prepare("insert_events", "WITH ins AS (\(Self.columns)) SELECT id, created FROM ins ORDER BY id")
+        try connection.prepare("insert_spooled", """
+            WITH ins AS (\(Self.columns)),
+                 pos AS (INSERT INTO vigil_spool (file, replayed_bytes) VALUES ($7, $8)
+                         ON CONFLICT (file) DO UPDATE SET replayed_bytes = EXCLUDED.replayed_bytes)
+            SELECT id, created FROM ins ORDER BY id
+            """)
+    }
+
+    /// Saves a batch in one statement (one round trip, one commit); rows keep the batch's order.
+    func insert(_ batch: [NewEvent]) throws -> [SavedEvent] {
+        try saved(batch, try connection.executePrepared("insert_events", Self.arrays(batch)))
+    }
+
+    /// Saves a batch replayed from a spool file and records, atomically, how far that file is replayed.
+    func insertSpooled(_ batch: [NewEvent], file: String, replayedBytes: Int) throws -> [SavedEvent] {
+        try saved(batch, try connection.executePrepared("insert_spooled", Self.arrays(batch) + [file, String(replayedBytes)]))
+    }
+
+    /// How many bytes of a spool file are already in the table.
+    func spoolPosition(file: String) throws -> Int {
+        let r = try connection.query("SELECT replayed_bytes FROM vigil_spool WHERE file = $1", [file])
+        return r.count > 0 ? Int(r[0, 0] ?? "0") ?? 0 : 0
+    }
+
+    /// Forgets a spool file once it is fully replayed and deleted.
+    func forgetSpool(file: String) throws {
+        try connection.query("DELETE FROM vigil_spool WHERE file = $1", [file])
+    }
+
+    private func saved(_ batch: [NewEvent], _ result: PostgresResult) throws -> [SavedEvent] {
+        guard result.count == batch.count else {
+            throw PostgresError(operation: "insert events", message: "expected \(batch.count) rows back, got \(result.count)",
+                                sqlState: nil, connectionLost: false)
+        }
+        return batch.indices.map { i in
+            let id = Int64(result[i, 0] ?? "0") ?? 0
+            let created = result[i, 1] ?? ""
+            return SavedEvent(id: id, createdAt: created, event: batch[i],
+                              json: EventJSON.encode(id: id, createdAt: created, event: batch[i]))
+        }
+    }
+
+    /// The six text-format arrays for unnest.
+    static func arrays(_ batch: [NewEvent]) -> [String?] {
+        var types = ArrayLiteral(), cameras = ArrayLiteral(), times = ArrayLiteral()
+        var frames = ArrayLiteral(), paths = ArrayLiteral(), data = ArrayLiteral()
+        for e in batch {
+            types.add(e.type); cameras.add(e.cameraID); times.add(EventJSON.sqlTimestamp(e.timestamp))
+            frames.addRaw(String(e.frameNumber)); paths.add(e.snapshotPath)
+            data.add(EventJSON.encode(e.data))
+        }
+        return [types.text, cameras.text, times.text, frames.text, paths.text, data.text]
+    }
+}
+
+/// Builds a PostgreSQL array literal: `{"a","b\"c",NULL}`.
+struct ArrayLiteral {
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+
+    mutating func add(_ value: String?) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        guard let value else { bytes.append(contentsOf: "NULL".utf8); return }
+        bytes.append(UInt8(ascii: "\""))
+        for b in value.utf8 {
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(b)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func addRaw(_ value: String) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    var text: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import VigilPostgres
+
+/// Saves events on its own thread: takes everything queued, writes it in one statement, commits,
+/// and hands the rows to the publisher. While PostgreSQL is unreachable it appends to the spool
+/// (fsynced) so cameras are never blocked by the database, and replays the spool in order once
+/// PostgreSQL is back (also at start, after a crash).
+final class EventWriter: @unchecked Sendable {
+    private let databaseURL: String
+    private let queue: BlockingQueue<NewEvent>
+    private let spool: Spool
+    private let publisher: Publisher
+    private let logger: Logger
+    private let stats: RouterStats
+    private let maxBatch: Int
+    private var store: EventStore?
+    private var backoff = 0.1
+    private var nextAttempt = Date.distantPast
+
+    init(databaseURL: String, queue: BlockingQueue<NewEvent>, spool: Spool, publisher: Publisher,
+         logger: Logger, stats: RouterStats, maxBatch: Int = 5000) {
+        self.databaseURL = databaseURL; self.queue = queue; self.spool = spool; self.publisher = publisher
+        self.logger = logger; self.stats = stats; self.maxBatch = maxBatch
+    }
+
+    /// Connects once, creating the schema; throws the clear error if PostgreSQL is unusable.
+    func connect() throws { store = try EventStore(url: databaseURL) }
+
+    /// The thread body; returns once the queue is closed and everything is saved or spooled.
+    func run() {
+        reconnectIfDue()
+        while true {
+            let degraded = store == nil || spool.hasPending
+            guard let batch = queue.popBatch(max: maxBatch, timeout: degraded ? 0.2 : nil) else { break }
+            if !batch.isEmpty { save(batch) }
+            if store == nil || spool.hasPending { reconnectIfDue() }
+        }
+        if spool.hasPending {
+            nextAttempt = .distantPast
+            reconnectIfDue()
+            if spool.hasPending {
+                logger.warning("Events remain spooled; they are saved at the next start",
+                               metadata: ["spool.dir": "\(spool.directory)"])
+            }
+        }
+        spool.seal()
+    }
+
+    private func save(_ batch: [NewEvent]) {
+        if let store, !spool.hasPending {
+            do {
+                let saved = try store.insert(batch)
+                stats.add("saved", saved.count)
+                publisher.submit(saved)
+                return
+            } catch {
+                logger.error("PostgreSQL write failed, spooling events to disk",
+                             metadata: ["error": "\(error)", "spool.dir": "\(spool.directory)"])
+                self.store = nil
+                nextAttempt = Date().addingTimeInterval(backoff)
+            }
+        }
+        do {
+            try spool.append(batch)
+            stats.add("spooled", batch.count)
+        } catch {
+            // Disk full or unwritable: the last resort is to keep them in memory and block.
+            logger.critical("Spool write failed; retrying", metadata: ["error": "\(error)"])
+            Thread.sleep(forTimeInterval: 0.5)
+            save(batch)
+        }
+    }
+
+    private func reconnectIfDue() {
+        guard Date() >= nextAttempt else { return }
+        if store == nil {
+            do {
+                store = try EventStore(url: databaseURL)
+                if backoff > 0.1 { logger.info("PostgreSQL reconnected") }
+                backoff = 0.1
+            } catch {
+                if backoff == 0.1 { logger.error("PostgreSQL unavailable", metadata: ["error": "\(error)"]) }
+                backoff = min(backoff * 2, 5)
+                nextAttempt = Date().addingTimeInterval(backoff)
+                return
+            }
+        }
+        replaySpool()
+    }
+
+    /// Saves spooled events in order; each chunk's insert also records how far the file is replayed,
+    /// atomically, so a crash mid-replay neither loses nor duplicates events.
+    private func replaySpool() {
+        guard let store else { return }
+        spool.seal()
+        for file in spool.pendingFiles() {
+            do {
+                var offset = try store.spoolPosition(file: file)
+                while true {
+                    let (events, end) = try spool.read(file: file, from: offset, max: maxBatch)
+                    if events.isEmpty { break }
+                    let saved = try store.insertSpooled(events, file: file, replayedBytes: end)
+                    stats.add("saved", saved.count); stats.add("replayed", saved.count)
+                    publisher.submit(saved)
+                    offset = end
+                }
+                spool.remove(file: file)
+                try store.forgetSpool(file: file)
+                logger.info("Spooled events saved", metadata: ["spool.file": "\(file)"])
+            } catch {
+                logger.error("Spool replay failed", metadata: ["error": "\(error)", "spool.file": "\(file)"])
+                self.store = nil
+                nextAttempt = Date().addingTimeInterval(backoff)
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import PluginAPI
+
+/// An event on its way to the database: a detector's event with its snapshot already written.
+struct NewEvent: Sendable {
+    var type: String
+    var cameraID: String
+    var frameNumber: Int
+    var timestamp: Timestamp
+    var snapshotPath: String?
+    var data: JSONValue
+
+    init(type: String, cameraID: String, frameNumber: Int, timestamp: Timestamp, snapshotPath: String?, data: JSONValue) {
+        self.type = type; self.cameraID = cameraID; self.frameNumber = frameNumber
+        self.timestamp = timestamp; self.snapshotPath = snapshotPath; self.data = data
+    }
+
+    /// Checks the limits of the events table so a bad event is refused alone, never a whole batch.
+    func validate() -> String? {
+        if type.isEmpty || type.utf8.count > 50 { return "event_type must be 1 to 50 bytes, got \(type.utf8.count)" }
+        if cameraID.isEmpty || cameraID.utf8.count > 100 { return "camera_id must be 1 to 100 bytes" }
+        if let p = snapshotPath, p.utf8.count > 500 { return "snapshot_path longer than 500 bytes" }
+        if frameNumber < 0 || frameNumber > Int(Int32.max) { return "frame_number \(frameNumber) out of range" }
+        if type.utf8.contains(0) || cameraID.utf8.contains(0) { return "NUL byte in event_type or camera_id" }
+        return nil
+    }
+}
+
+/// An event after its row was committed.
+struct SavedEvent: Sendable {
+    let id: Int64
+    /// created_at as the seed prints it: `2024-10-11T12:34:56.789123`.
+    let createdAt: String
+    let event: NewEvent
+    /// The seed's JSON, ready to publish.
+    let json: String
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import PluginAPI
+
+/// The event router: save to PostgreSQL → publish to Redis → hand to sinks.
+/// Cameras call `submit` from their own threads; saving and publishing each run on their own thread.
+final class Router: @unchecked Sendable {
+    struct Options: Sendable {
+        var databaseURL: String
+        var publish: PublishOptions
+        var spoolDirectory: String
+        /// Events held in memory before the writer takes them.
+        var queueCapacity = 100_000
+        /// What `submit` does when the queue is full.
+        var overload: OverloadPolicy = .block
+    }
+
+    let stats = RouterStats()
+    private let options: Options
+    private let logger: Logger
+    private let queue: BlockingQueue<NewEvent>
+    private let writer: EventWriter
+    private let publisher: Publisher
+    private let writerDone = DispatchGroup()
+    private let publisherDone = DispatchGroup()
+    private var overloadLogged = false
+
+    init(options: Options, logger: Logger, onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
+        self.options = options
+        self.logger = logger
+        queue = BlockingQueue(capacity: options.queueCapacity)
+        let stats = self.stats
+        publisher = Publisher(options: options.publish, databaseURL: options.databaseURL, logger: logger,
+                              stats: stats, onPublished: onPublished)
+        writer = EventWriter(databaseURL: options.databaseURL, queue: queue,
+                             spool: try Spool(directory: options.spoolDirectory),
+                             publisher: publisher, logger: logger, stats: stats)
+    }
+
+    /// Starts the writer and publisher threads.
+    func start() {
+        Self.spawn("vigil-writer", writer.run, writerDone)
+        Self.spawn("vigil-publisher", publisher.run, publisherDone)
+    }
+
+    private static func spawn(_ name: String, _ body: @escaping @Sendable () -> Void, _ group: DispatchGroup) {
+        group.enter()
+        let thread = Thread { body(); group.leave() }
+        thread.name = name
+        thread.stackSize = 1 << 22
+        thread.start()
+    }
+
+    /// Queues an event for saving. Returns false when it is refused (invalid, or dropped by policy).
+    @discardableResult
+    func submit(_ event: NewEvent) -> Bool {
+        if let problem = event.validate() {
+            stats.add("rejected")
+            logger.error("Event rejected", metadata: ["camera.id": "\(event.cameraID)", "error": "\(problem)"])
+            return false
+        }
+        if queue.count >= queue.capacity, !overloadLogged {
+            overloadLogged = true
+            logger.warning("Event queue full", metadata: ["policy": "\(options.overload.rawValue)",
+                                                          "queue.capacity": "\(queue.capacity)"])
+        }
+        guard queue.push(event, policy: options.overload) else { stats.add("dropped"); return false }
+        return true
+    }
+
+    /// Events waiting in memory.
+    var queued: Int { queue.count }
+
+    /// Saves and publishes everything queued, then stops the threads (writer first, then publisher).
+    func shutdown() {
+        queue.close()
+        writerDone.wait()
+        publisher.close()
+        publisherDone.wait()
+    }
+}
