@@ -12,6 +12,11 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// True when the connection itself is broken (server gone), not just the statement.
     public let connectionLost: Bool
 
+    /// Creates an error (for callers that detect a problem in a result).
+    public init(operation: String, message: String, sqlState: String?, connectionLost: Bool) {
+        self.operation = operation; self.message = message; self.sqlState = sqlState; self.connectionLost = connectionLost
+    }
+
     public var description: String {
         "PostgreSQL \(operation) failed: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
     }
@@ -32,7 +37,7 @@ public final class PostgresConnection {
             throw PostgresError(operation: "connect", message: message, sqlState: nil, connectionLost: true)
         }
         self.conn = conn
-        try execute("SET TIME ZONE 'UTC'")
+        try execute("SET TIME ZONE 'UTC'; SET client_min_messages = warning")
     }
 
     deinit { PQfinish(conn) }
