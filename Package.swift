@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// OpenCV from Debian's libopencv-dev.
-let openCVHeaders: [CXXSetting] = [.unsafeFlags(["-I/usr/include/opencv4"])]
+/// -O3 even in debug builds: motion detection is the hot loop tests and demos run.
+let openCVHeaders: [CXXSetting] = [.unsafeFlags(["-I/usr/include/opencv4", "-O3"])]
 let openCVLibraries: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio"]
     .map { .linkedLibrary($0) }
 let pluginAPI: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
@@ -26,14 +27,15 @@ let package = Package(
         // C libraries: one thin module each, wrapped in Swift in one place.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
-        // VIGIL_VISION_TARGET
+        .target(name: "VigilVision", path: "Sources/VigilVision", cxxSettings: openCVHeaders,
+                linkerSettings: openCVLibraries),
         .target(name: "VigilPostgres", dependencies: ["CLibPQ"], path: "Sources/VigilPostgres"),
         .target(name: "VigilRedis", dependencies: ["CHiredis"], path: "Sources/VigilRedis"),
 
         .executableTarget(
             name: "Host",
             dependencies: [
-                pluginAPI, "VigilPostgres", "VigilRedis",
+                pluginAPI, "VigilPostgres", "VigilRedis", "VigilVision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -42,13 +44,13 @@ let package = Package(
         ),
 
         // Plugins: each one .dynamic product, same shape.
-        .target(name: "Motion", dependencies: [pluginAPI], path: "Plugins/Motion",
+        .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",
                 exclude: ["README.md"]),
         .target(name: "Tracking", dependencies: [pluginAPI], path: "Plugins/Tracking", exclude: ["README.md"]),
         .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
         .target(name: "Webhook", dependencies: [pluginAPI], path: "Plugins/Webhook", exclude: ["README.md"]),
 
-        .testTarget(name: "HostTests", dependencies: ["Host", pluginAPI], path: "Tests/HostTests"),
+        .testTarget(name: "HostTests", dependencies: ["Host", pluginAPI, "VigilVision"], path: "Tests/HostTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
     ]
 )

@@ -5,6 +5,11 @@ import PluginAPI
 /// `", "` and `": "` separators, non-ASCII escaped, keys in the seed's order.
 enum EventJSON {
     static func encode(id: Int64, createdAt: String, event: NewEvent) -> String {
+        encode(id: id, createdAt: createdAt, event: event, data: Array(encode(event.data).utf8))
+    }
+
+    /// The envelope around `data`, the event's `event_data` already encoded (it is encoded once per event).
+    static func encode(id: Int64, createdAt: String, event: NewEvent, data: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         func key(_ k: String) { out.append(UInt8(ascii: "\"")); out.append(contentsOf: k.utf8); out.append(contentsOf: "\": ".utf8) }
@@ -17,7 +22,7 @@ enum EventJSON {
         key("snapshot_path")
         if let p = event.snapshotPath { writeString(p, &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: ", ".utf8)
-        key("event_data"); write(event.data, &out); out.append(contentsOf: ", ".utf8)
+        key("event_data"); out.append(contentsOf: data); out.append(contentsOf: ", ".utf8)
         key("created_at"); writeString(createdAt, &out)
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
@@ -53,44 +58,75 @@ enum EventJSON {
         }
     }
 
-    /// A JSON string with Python's `ensure_ascii` escaping.
+    /// A JSON string with Python's `ensure_ascii` escaping (non-ASCII as \uXXXX, UTF-16 surrogates).
     static func writeString(_ s: String, _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var allPlain = true
+            for b in bytes where b < 0x20 || b >= 0x7F || b == 0x22 || b == 0x5C { allPlain = false; break }
+            if allPlain { out.append(contentsOf: bytes); return }
+            for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars { writeEscaped(scalar, &out) }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ scalar: Unicode.Scalar, _ out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
-        func u(_ v: UInt16) {
-            out.append(contentsOf: [92, UInt8(ascii: "u"), hex[Int(v >> 12)], hex[Int(v >> 8 & 15)], hex[Int(v >> 4 & 15)], hex[Int(v & 15)]])
+        func u(_ v: UInt32) {
+            out.append(contentsOf: [92, UInt8(ascii: "u"), hex[Int(v >> 12 & 15)], hex[Int(v >> 8 & 15)],
+                                    hex[Int(v >> 4 & 15)], hex[Int(v & 15)]])
         }
-        out.append(UInt8(ascii: "\""))
-        for unit in s.utf16 {
-            switch unit {
-            case 0x22: out.append(contentsOf: [92, 0x22])
-            case 0x5C: out.append(contentsOf: [92, 0x5C])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
-            case 0x20..<0x7F: out.append(UInt8(unit))
-            default: u(unit)
-            }
+        switch scalar.value {
+        case 0x22: out.append(contentsOf: [92, 0x22])
+        case 0x5C: out.append(contentsOf: [92, 0x5C])
+        case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
+        case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
+        case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
+        case 0x08: out.append(contentsOf: [92, UInt8(ascii: "b")])
+        case 0x0C: out.append(contentsOf: [92, UInt8(ascii: "f")])
+        case 0x20..<0x7F: out.append(UInt8(scalar.value))
+        case 0x10000...:
+            let v = scalar.value - 0x10000
+            u(0xD800 + (v >> 10)); u(0xDC00 + (v & 0x3FF))
+        default: u(scalar.value)
         }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// `2024-10-11T12:34:56.789Z`
     static func isoMillisZ(_ t: Timestamp) -> String {
-        let (days, rem) = floorDiv(t.microseconds, 86_400_000_000)
-        let (y, m, d) = civil(fromDays: days)
-        let ms = rem / 1000
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-                      Int(ms / 3_600_000), Int(ms / 60_000 % 60), Int(ms / 1000 % 60), Int(ms % 1000))
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        writeDateTime(t, separator: UInt8(ascii: "T"), fractionDigits: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `2024-10-11 12:34:56.789123` (UTC), for PostgreSQL's TIMESTAMP.
     static func sqlTimestamp(_ t: Timestamp) -> String {
-        let (days, rem) = floorDiv(t.microseconds, 86_400_000_000)
+        var out: [UInt8] = []
+        out.reserveCapacity(26)
+        writeDateTime(t, separator: UInt8(ascii: " "), fractionDigits: 6, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Writes `YYYY-MM-DD<sep>HH:MM:SS.<fraction>` in UTC without Foundation's formatter (hot path).
+    static func writeDateTime(_ t: Timestamp, separator: UInt8, fractionDigits: Int, to out: inout [UInt8]) {
+        let (days, micros) = floorDiv(t.microseconds, 86_400_000_000)
         let (y, m, d) = civil(fromDays: days)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d.%06d", y, m, d,
-                      Int(rem / 3_600_000_000), Int(rem / 60_000_000 % 60), Int(rem / 1_000_000 % 60), Int(rem % 1_000_000))
+        let seconds = Int(micros / 1_000_000)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            while divisor > 0 { out.append(UInt8(48 + (v / divisor) % 10)); v %= divisor; divisor /= 10 }
+        }
+        digits(y, 4); out.append(UInt8(ascii: "-")); digits(m, 2); out.append(UInt8(ascii: "-")); digits(d, 2)
+        out.append(separator)
+        digits(seconds / 3600, 2); out.append(UInt8(ascii: ":")); digits(seconds / 60 % 60, 2)
+        out.append(UInt8(ascii: ":")); digits(seconds % 60, 2); out.append(UInt8(ascii: "."))
+        let fraction = Int(micros % 1_000_000)
+        digits(fractionDigits == 3 ? fraction / 1000 : fraction, fractionDigits)
     }
 
     /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.ffffff]` (UTC) back to a timestamp.

@@ -31,9 +31,7 @@ final class EventStore {
     /// Connects, creates the schema if missing and prepares the insert statements.
     init(url: String) throws {
         connection = try PostgresConnection(url)
-        try connection.execute("SELECT pg_advisory_lock(8069001)")
-        defer { _ = try? connection.execute("SELECT pg_advisory_unlock(8069001)") }
-        try connection.execute(Self.schema)
+        try Self.migrate(connection)
         try connection.prepare("insert_events", "WITH ins AS (\(Self.columns)) SELECT id, created FROM ins ORDER BY id")
         try connection.prepare("insert_spooled", """
             WITH ins AS (\(Self.columns)),
@@ -41,6 +39,13 @@ final class EventStore {
                          ON CONFLICT (file) DO UPDATE SET replayed_bytes = EXCLUDED.replayed_bytes)
             SELECT id, created FROM ins ORDER BY id
             """)
+    }
+
+    /// Creates the schema if missing; safe to run from several connections at once.
+    static func migrate(_ connection: PostgresConnection) throws {
+        try connection.execute("SELECT pg_advisory_lock(8069001)")
+        defer { _ = try? connection.execute("SELECT pg_advisory_unlock(8069001)") }
+        try connection.execute(schema)
     }
 
     /// Saves a batch in one statement (one round trip, one commit); rows keep the batch's order.
@@ -70,10 +75,7 @@ final class EventStore {
                                 sqlState: nil, connectionLost: false)
         }
         return batch.indices.map { i in
-            let id = Int64(result[i, 0] ?? "0") ?? 0
-            let created = result[i, 1] ?? ""
-            return SavedEvent(id: id, createdAt: created, event: batch[i],
-                              json: EventJSON.encode(id: id, createdAt: created, event: batch[i]))
+            SavedEvent(id: Int64(result[i, 0] ?? "0") ?? 0, createdAt: result[i, 1] ?? "", event: batch[i])
         }
     }
 
@@ -84,7 +86,7 @@ final class EventStore {
         for e in batch {
             types.add(e.type); cameras.add(e.cameraID); times.add(EventJSON.sqlTimestamp(e.timestamp))
             frames.addRaw(String(e.frameNumber)); paths.add(e.snapshotPath)
-            data.add(EventJSON.encode(e.data))
+            data.add(bytes: e.dataJSON)
         }
         return [types.text, cameras.text, times.text, frames.text, paths.text, data.text]
     }
@@ -95,10 +97,18 @@ struct ArrayLiteral {
     private var bytes: [UInt8] = [UInt8(ascii: "{")]
 
     mutating func add(_ value: String?) {
+        guard var value else {
+            if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: "NULL".utf8)
+            return
+        }
+        value.withUTF8 { add(bytes: $0) }
+    }
+
+    mutating func add<C: Collection<UInt8>>(bytes value: C) {
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
-        guard let value else { bytes.append(contentsOf: "NULL".utf8); return }
         bytes.append(UInt8(ascii: "\""))
-        for b in value.utf8 {
+        for b in value {
             if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
             bytes.append(b)
         }

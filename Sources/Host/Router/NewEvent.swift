@@ -7,11 +7,14 @@ struct NewEvent: Sendable {
     var frameNumber: Int
     var timestamp: Timestamp
     var snapshotPath: String?
-    var data: JSONValue
+    let data: JSONValue
+    /// `data` as JSON text, encoded once, on the submitting thread: the writer and publisher reuse it.
+    let dataJSON: [UInt8]
 
     init(type: String, cameraID: String, frameNumber: Int, timestamp: Timestamp, snapshotPath: String?, data: JSONValue) {
         self.type = type; self.cameraID = cameraID; self.frameNumber = frameNumber
         self.timestamp = timestamp; self.snapshotPath = snapshotPath; self.data = data
+        self.dataJSON = Array(EventJSON.encode(data).utf8)
     }
 
     /// Checks the limits of the events table so a bad event is refused alone, never a whole batch.
@@ -31,6 +34,7 @@ struct SavedEvent: Sendable {
     /// created_at as the seed prints it: `2024-10-11T12:34:56.789123`.
     let createdAt: String
     let event: NewEvent
-    /// The seed's JSON, ready to publish.
-    let json: String
+
+    /// The seed's JSON, as published (built on the publisher's thread, not the writer's).
+    var json: String { EventJSON.encode(id: id, createdAt: createdAt, event: event, data: event.dataJSON) }
 }

@@ -60,6 +60,7 @@ final class Publisher: @unchecked Sendable {
                 do {
                     let conn = try outbox ?? PostgresConnection(databaseURL)
                     try conn.execute("SET synchronous_commit = off")
+                    try EventStore.migrate(conn)
                     outbox = conn
                     if lastID < 0 { lastID = try Self.loadPosition(conn, channel: options.channel) }
                 } catch {
@@ -120,14 +121,15 @@ final class Publisher: @unchecked Sendable {
     private func publish(_ events: [SavedEvent], on redis: RedisConnection) throws {
         var commands = 0
         for e in events {
-            try redis.append(["PUBLISH", options.channel, e.json]); commands += 1
+            let json = e.json
+            try redis.append(["PUBLISH", options.channel, json]); commands += 1
             if options.perTypeAndCameraChannels {
-                try redis.append(["PUBLISH", "\(options.channel):\(e.event.type)", e.json])
-                try redis.append(["PUBLISH", "\(options.channel):\(e.event.cameraID)", e.json])
+                try redis.append(["PUBLISH", "\(options.channel):\(e.event.type)", json])
+                try redis.append(["PUBLISH", "\(options.channel):\(e.event.cameraID)", json])
                 commands += 2
             }
             if let stream = options.stream {
-                try redis.append(["XADD", stream, "MAXLEN", "~", String(options.streamMaxLength), "*", "event", e.json])
+                try redis.append(["XADD", stream, "MAXLEN", "~", String(options.streamMaxLength), "*", "event", json])
                 commands += 1
             }
         }
@@ -158,8 +160,7 @@ final class Publisher: @unchecked Sendable {
                 let event = NewEvent(type: rows[r, 1]!, cameraID: rows[r, 2]!, frameNumber: Int(rows[r, 4]!)!,
                                      timestamp: EventJSON.parseSQLTimestamp(rows[r, 3]!) ?? Timestamp(microsecondsSince1970: 0),
                                      snapshotPath: rows[r, 5], data: (try? JSONValue(parsing: rows[r, 6]!)) ?? .null)
-                batch.append(SavedEvent(id: id, createdAt: rows[r, 7]!, event: event,
-                                        json: EventJSON.encode(id: id, createdAt: rows[r, 7]!, event: event)))
+                batch.append(SavedEvent(id: id, createdAt: rows[r, 7]!, event: event))
             }
             if !batch.isEmpty { try publish(batch, on: redis); onPublished(batch) }
             total += batch.count

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PluginAPI
+import ServiceLifecycle
+
+/// `vigil run`: cameras, detectors, router, sinks.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the service: cameras, detectors, router and sinks.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(help: "Exit once every file camera has reached its end and its events are saved.")
+    var exitWhenDone = false
+
+    func run() async throws {
+        let logger = LogSetup.rootLogger()
+        let settings: Settings
+        let config: HostConfig
+        do {
+            settings = try options.settings()
+            config = try HostConfig.load(path: settings.configPath, environment: settings.environment)
+        } catch let error as ConfigError {
+            logger.critical("Configuration error", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+        config.warnings.forEach { logger.warning("Configuration warning", metadata: ["warning": "\($0)"]) }
+        guard let databaseURL = settings.databaseURL else {
+            logger.critical("DATABASE_URL is not set (scripts/run.sh starts a local PostgreSQL and Redis)")
+            throw ExitCode.failure
+        }
+
+        let router = try Router(options: .init(
+            databaseURL: databaseURL,
+            publish: PublishOptions.from(settings),
+            spoolDirectory: settings.environment["SPOOL_DIR"] ?? "spool",
+            overload: OverloadPolicy(rawValue: settings.environment["OVERLOAD_POLICY"] ?? "block") ?? .block),
+            logger: logger)
+
+        let pipeline = Pipeline(config: config, settings: settings, router: router, logger: logger)
+        let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: RouterService(router: router)),
+                .init(service: cameras, successTerminationBehavior: exitWhenDone ? .gracefullyShutdownGroup : .ignore),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        let s = router.stats
+        logger.info("vigil stopped", metadata: ["events.saved": "\(s["saved"])", "events.published": "\(s["published"])",
+                    "events.spooled": "\(s["spooled"])", "events.dropped": "\(s["dropped"])"])
+        print("run saved=\(s["saved"]) published=\(s["published"]) spooled=\(s["spooled"]) dropped=\(s["dropped"]) rejected=\(s["rejected"])")
+    }
+}
+
+extension PublishOptions {
+    /// Publishing settings from the environment (see README, "Configuration").
+    static func from(_ settings: Settings) -> PublishOptions {
+        let env = settings.environment
+        var options = PublishOptions(redis: settings.redis, channel: settings.channel)
+        options.perTypeAndCameraChannels = ["1", "true", "yes"].contains(env["REDIS_EXTRA_CHANNELS"]?.lowercased() ?? "")
+        options.stream = env["REDIS_STREAM"].flatMap { $0.isEmpty ? nil : $0 }
+        options.streamMaxLength = env["REDIS_STREAM_MAXLEN"].flatMap(Int.init) ?? 100_000
+        options.maxCatchUpAge = env["PUBLISH_MAX_AGE_SECONDS"].flatMap(Double.init) ?? 3600
+        return options
+    }
+}

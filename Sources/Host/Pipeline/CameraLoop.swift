@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import PluginAPI
+
+/// A detector instance bound to one camera.
+struct BoundDetector {
+    let name: String
+    let detector: any Detector
+}
+
+/// One camera: reads frames, samples them at the detect fps, hands each to the camera's
+/// detectors and emits their events. Runs on its own thread; a detector error is logged with
+/// `plugin.name` and never stops the camera; a dropped stream is reopened with backoff.
+final class CameraLoop: @unchecked Sendable {
+    enum State: String, Sendable { case starting, running, reconnecting, finished, failed, stopped }
+
+    let camera: CameraConfig
+    private let detectors: [BoundDetector]
+    private let opener: any FrameSourceOpener
+    private let emit: @Sendable ([Event]) -> Void
+    private let onEnd: @Sendable () -> Void
+    private let logger: Logger
+    private let lock = NSLock()
+    private var stopRequested = false
+    private var _state = State.starting
+    private(set) var framesRead = 0
+    private(set) var framesProcessed = 0
+    private(set) var detectorErrors = 0
+
+    init(camera: CameraConfig, detectors: [BoundDetector], opener: any FrameSourceOpener, logger: Logger,
+         emit: @escaping @Sendable ([Event]) -> Void, onEnd: @escaping @Sendable () -> Void = {}) {
+        self.camera = camera; self.detectors = detectors; self.opener = opener; self.emit = emit; self.onEnd = onEnd
+        var logger = logger
+        logger[metadataKey: "camera.id"] = "\(camera.id)"
+        self.logger = logger
+    }
+
+    var state: State { lock.lock(); defer { lock.unlock() }; return _state }
+    private func set(_ s: State) { lock.lock(); _state = s; lock.unlock() }
+    private var stopping: Bool { lock.lock(); defer { lock.unlock() }; return stopRequested }
+
+    /// Asks the loop to end after the current frame.
+    func stop() { lock.lock(); stopRequested = true; lock.unlock() }
+
+    /// The thread body: returns when the source ends (files), fails for good, or on `stop()`.
+    func run() {
+        var backoff = 1.0
+        let live = HostConfig.looksLikeURL(camera.source)
+        var frameNumber = 0
+        let startWall = Date().timeIntervalSince1970
+        while !stopping {
+            let source: any FrameSource
+            do {
+                source = try opener.open(camera.source)
+                backoff = 1
+            } catch {
+                guard live else {
+                    logger.error("Camera source cannot be opened", metadata: ["error": "\(error)"])
+                    set(.failed); finish(); return
+                }
+                set(.reconnecting)
+                logger.warning("Camera stream unavailable, retrying", metadata: ["error": "\(error)", "retry_in_s": "\(backoff)"])
+                sleep(seconds: backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            }
+            set(.running)
+            logger.info("Camera started", metadata: ["source": "\(camera.source)", "fps": "\(source.nominalFPS)"])
+            let ended = play(source, frameNumber: &frameNumber, startWall: startWall)
+            if stopping { break }
+            if ended && !source.isLive && !camera.loop { set(.finished); finish(); return }
+            if !ended || source.isLive { logger.warning("Camera stream dropped, reopening"); set(.reconnecting); sleep(seconds: 1) }
+        }
+        set(.stopped)
+        finish()
+    }
+
+    /// Reads until the source ends (true) or fails (false).
+    private func play(_ source: any FrameSource, frameNumber: inout Int, startWall: Double) -> Bool {
+        let fps = source.nominalFPS > 0 ? source.nominalFPS : 25
+        let step = camera.detectFPS.map { max(1, Int((fps / $0).rounded())) } ?? 1
+        let playStart = Date().timeIntervalSince1970
+        let firstFrame = frameNumber
+        var nextLiveDue = 0.0
+        while !stopping {
+            let image: Image?
+            do { image = try source.read() } catch {
+                logger.error("Frame read failed", metadata: ["error": "\(error)"])
+                if source.isLive { return false }
+                frameNumber += 1
+                continue
+            }
+            guard let image else { return true }
+            lock.lock(); framesRead += 1; lock.unlock()
+            let number = frameNumber
+            frameNumber += 1
+            let now = Date().timeIntervalSince1970
+            let wall: Double
+            if source.isLive {
+                wall = now
+                if let detect = camera.detectFPS {
+                    if now < nextLiveDue { continue }
+                    nextLiveDue = max(nextLiveDue + 1 / detect, now)
+                }
+            } else {
+                wall = startWall + Double(number) / fps
+                if camera.realtime {
+                    let due = playStart + Double(number - firstFrame) / fps
+                    if due > now { sleep(seconds: due - now) }
+                }
+                if step > 1 { frameNumber += source.skip(step - 1) }
+            }
+            process(Frame(cameraID: camera.id, number: number, timestamp: Timestamp(secondsSince1970: wall), image: image))
+        }
+        return true
+    }
+
+    private func process(_ frame: Frame) {
+        lock.lock(); framesProcessed += 1; lock.unlock()
+        for bound in detectors {
+            do {
+                let events = try bound.detector.process(frame)
+                if !events.isEmpty { emit(events) }
+            } catch {
+                lock.lock(); detectorErrors += 1; lock.unlock()
+                logger.error("Detector failed on a frame", metadata: ["plugin.name": "\(bound.name)",
+                             "frame": "\(frame.number)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func finish() {
+        for bound in detectors {
+            let events = bound.detector.finish()
+            if !events.isEmpty { emit(events) }
+        }
+        onEnd()
+        logger.info("Camera stopped", metadata: ["state": "\(state.rawValue)", "frames": "\(framesRead)"])
+    }
+
+    private func sleep(seconds: Double) {
+        let end = Date().addingTimeInterval(seconds)
+        while !stopping, Date() < end { Thread.sleep(forTimeInterval: min(0.1, end.timeIntervalSinceNow)) }
+    }
+}

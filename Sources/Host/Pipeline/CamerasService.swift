@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs every camera loop on its own thread. Ends when asked to shut down, or — with
+/// `exitWhenDone` — once every file camera has reached its end.
+final class CamerasService: Service, @unchecked Sendable {
+    let loops: [CameraLoop]
+    private let exitWhenDone: Bool
+    private let logger: Logger
+
+    init(loops: [CameraLoop], exitWhenDone: Bool, logger: Logger) {
+        self.loops = loops; self.exitWhenDone = exitWhenDone; self.logger = logger
+    }
+
+    func run() async throws {
+        let group = DispatchGroup()
+        for loop in loops {
+            group.enter()
+            let thread = Thread { loop.run(); group.leave() }
+            thread.name = "camera-\(loop.camera.id)"
+            thread.start()
+        }
+        let allDone: @Sendable () async -> Void = {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                group.notify(queue: .global()) { c.resume() }
+            }
+        }
+        if exitWhenDone {
+            await withGracefulShutdownHandler { await allDone() } onGracefulShutdown: { [loops] in
+                loops.forEach { $0.stop() }
+            }
+            logger.info("All cameras finished")
+        } else {
+            try? await gracefulShutdown()
+            loops.forEach { $0.stop() }
+            await allDone()
+        }
+    }
+}
+
+/// Runs the router's threads for the life of the service; on shutdown saves and publishes
+/// everything still queued before returning.
+struct RouterService: Service {
+    let router: Router
+
+    func run() async throws {
+        router.start()
+        try? await gracefulShutdown()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread { router.shutdown(); c.resume() }.start()
+        }
+    }
+}
