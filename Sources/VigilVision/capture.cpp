@@ -68,7 +68,9 @@ extern "C" vv_capture *vv_capture_open(const char *source, char *err, size_t err
             }
         }
         if (c->images) return c.release();
-        if (!c->video.open(s, cv::CAP_FFMPEG) && !c->video.open(s, cv::CAP_ANY)) {
+        // FFmpeg only: OpenCV's other backends (GStreamer) install process-wide SIGCHLD handling
+        // that breaks child-process waits elsewhere in the host.
+        if (!c->video.open(s, cv::CAP_FFMPEG)) {
             vv::fail(err, errlen, s + (c->live ? ": stream cannot be opened" : ": not a readable video (unknown format or corrupt)"));
             return nullptr;
         }

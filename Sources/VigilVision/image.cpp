@@ -37,7 +37,7 @@ extern "C" vv_writer *vv_writer_open(const char *path, int width, int height, do
     std::string where = path ? path : "";
     return vv::guarded<vv_writer *>(err, errlen, where, nullptr, [&]() -> vv_writer * {
         auto *w = new vv_writer{cv::VideoWriter(), width, height};
-        if (!w->writer.open(where, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps, cv::Size(width, height), true)) {
+        if (!w->writer.open(where, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps, cv::Size(width, height), true)) {
             delete w;
             vv::fail(err, errlen, where + ": cannot create the video file");
             return nullptr;

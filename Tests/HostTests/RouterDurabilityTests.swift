@@ -24,7 +24,7 @@ final class RouterDurabilityTests: XCTestCase {
 
         try services("stop-redis")
         for i in 300..<800 { f.router.submit(f.event(prefix, i)) }
-        RouterFixture.wait("800 saved while Redis is down") { try f.rows(cameraPrefix: prefix).count == 800 }
+        try RouterFixture.wait("800 saved while Redis is down") { try f.rows(cameraPrefix: prefix).count == 800 }
         try services("start-redis")
         let restarted = Date()
         let after = try SubscriberProcess(redisCLI: f.redis, channel: f.channel)
@@ -55,7 +55,7 @@ final class RouterDurabilityTests: XCTestCase {
         let prefix = "pg-\(UUID().uuidString.prefix(6))"
         f.router.start()
         for i in 0..<100 { f.router.submit(f.event(prefix, i)) }
-        RouterFixture.wait("first 100 saved") { try f.rows(cameraPrefix: prefix).count == 100 }
+        try RouterFixture.wait("first 100 saved") { try f.rows(cameraPrefix: prefix).count == 100 }
         try services("stop-pg")
         let start = Date()
         for i in 100..<2100 { f.router.submit(f.event(prefix, i)) }
@@ -76,20 +76,16 @@ final class RouterDurabilityTests: XCTestCase {
         let spool = TestSupport.tempDir("spool-kill9")
         let prefix = "k9-\(UUID().uuidString.prefix(6))-"
         try self.services("stop-pg")
-        let bench = Process()
-        bench.executableURL = URL(fileURLWithPath: TestSupport.vigil)
-        bench.arguments = ["bench", "router", "--events", "3000", "--spool", spool, "--camera-prefix", prefix, "--timeout", "60"]
-        bench.environment = ProcessInfo.processInfo.environment.merging(["DATABASE_URL": services.database]) { _, n in n }
-        bench.standardOutput = FileHandle.nullDevice
-        bench.standardError = FileHandle.nullDevice
-        try bench.run()
+        let bench = try ChildProcess(TestSupport.vigil, ["bench", "router", "--events", "3000", "--spool", spool,
+                                                        "--camera-prefix", prefix, "--timeout", "60"],
+                                     environment: ["DATABASE_URL": services.database])
         RouterFixture.wait("3000 events spooled by the producer") {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []
             let lines = files.map { (try? String(contentsOfFile: "\(spool)/\($0)", encoding: .utf8))?.filter { $0 == "\n" }.count ?? 0 }
             return lines.reduce(0, +) == 3000
         }
-        kill(bench.processIdentifier, SIGKILL)
-        bench.waitUntilExit()
+        bench.signal(SIGKILL)
+        XCTAssertEqual(bench.wait(), 128 + SIGKILL)
         try self.services("start-pg")
 
         // Restart: vigil with no cameras replays the spool at start and exits.

@@ -60,62 +60,37 @@ struct RouterFixture {
 
 /// A subscriber process: the seed's Python consumer or redis-cli.
 final class SubscriberProcess {
-    let process = Process()
-    private let output = Pipe()
-    private var buffer = Data()
+    private let child: ChildProcess
 
     /// Starts the seed's redis-py consumer and waits until it is subscribed.
     init(python url: String, channel: String, count: Int) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(TestSupport.root)/Tests/Tools/seed_consumer.py", "--url", url,
-                             "--channel", channel, "--count", String(count), "--timeout", "15"]
-        try start(readyLine: "ready")
+        child = try ChildProcess("/usr/bin/env", ["python3", "\(TestSupport.root)/Tests/Tools/seed_consumer.py", "--url", url,
+                                                  "--channel", channel, "--count", String(count), "--timeout", "15"])
+        try waitReady("ready")
     }
 
     /// Starts `redis-cli SUBSCRIBE channel` and waits for the subscription confirmation.
     init(redisCLI address: RedisAddress, channel: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-        process.arguments = ["-h", address.host, "-p", String(address.port), "--raw", "SUBSCRIBE", channel]
-        try start(readyLine: "1")
+        child = try ChildProcess("/usr/bin/redis-cli", ["-h", address.host, "-p", String(address.port), "--raw", "SUBSCRIBE", channel])
+        try waitReady("1")
     }
 
-    private func start(readyLine: String) throws {
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
+    private func waitReady(_ line: String) throws {
         let end = Date().addingTimeInterval(15)
         while Date() < end {
-            if lines().contains(readyLine) { return }
+            if lines().contains(line) { return }
+            guard child.isRunning else { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        throw NSError(domain: "subscriber", code: 1, userInfo: [NSLocalizedDescriptionKey: "subscriber did not start"])
+        throw NSError(domain: "subscriber", code: 1, userInfo: [NSLocalizedDescriptionKey: "subscriber did not start: \(child.stderr)"])
     }
 
     /// Every line printed so far.
-    func lines() -> [String] {
-        buffer.append(output.fileHandleForReading.availableDataNonBlocking())
-        return String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
-    }
+    func lines() -> [String] { child.stdout.split(separator: "\n").map(String.init) }
 
     /// The JSON payloads received so far.
     func payloads() -> [String] { lines().filter { $0.hasPrefix("{") } }
 
-    func stop() { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+    func stop() { child.signal(SIGTERM); child.wait() }
 }
 
-extension FileHandle {
-    /// What can be read now without blocking.
-    func availableDataNonBlocking() -> Data {
-        let fd = fileDescriptor
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-        var data = Data()
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = Foundation.read(fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            data.append(contentsOf: chunk[0..<n])
-        }
-        return data
-    }
-}

@@ -20,6 +20,7 @@ final class RouterTests: XCTestCase {
         XCTAssertTrue(f.router.submit(f.event(camera, 12, type: "tracking")))
         RouterFixture.wait("3 payloads in both subscribers") { python.payloads().count == 3 && cli.payloads().count == 3 }
         f.router.shutdown()
+        guard python.payloads().count == 3 else { return XCTFail("redis-py got \(python.payloads().count) payloads") }
 
         XCTAssertEqual(python.payloads(), cli.payloads(), "redis-py and redis-cli must read the same bytes")
         XCTAssertFalse(python.lines().contains { $0.hasPrefix("MISMATCH") }, "payload differs from the seed's json.dumps:\n\(python.lines())")

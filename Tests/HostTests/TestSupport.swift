@@ -35,19 +35,9 @@ enum TestSupport {
     @discardableResult
     static func run(_ program: String, _ args: [String], environment: [String: String]? = nil,
                     directory: String? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = args
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, n in n } }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out; process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let child = try ChildProcess(program, args, environment: environment, directory: directory)
+        let status = child.wait()
+        return Output(status: status, stdout: child.stdout, stderr: child.stderr)
     }
 
     /// Builds a plugin package that lives outside vigil's own targets; returns its build folder.

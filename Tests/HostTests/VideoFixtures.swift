@@ -40,8 +40,9 @@ enum VideoFixtures {
         try write("square", frames: frames) { i, px in
             for k in 0..<px.count { px[k] = 0 }
             guard i >= startAt else { return }
-            let x0 = 40 + (i - startAt) * 8, y0 = 200
-            for y in y0..<(y0 + side) { for x in x0..<min(640, x0 + side) { let o = (y * 640 + x) * 3; px[o] = 255; px[o + 1] = 255; px[o + 2] = 255 } }
+            let x0 = 40 + (i - startAt) * 8, y0 = 200, x1 = min(640, x0 + side)
+            guard x0 < x1 else { return }  // the square has left the frame
+            for y in y0..<(y0 + side) { for x in x0..<x1 { let o = (y * 640 + x) * 3; px[o] = 255; px[o + 1] = 255; px[o + 2] = 255 } }
         }
     }
 }

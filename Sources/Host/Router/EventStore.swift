@@ -28,10 +28,16 @@ final class EventStore {
         RETURNING id, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created
         """
 
-    /// Connects, creates the schema if missing and prepares the insert statements.
-    init(url: String) throws {
+    /// Connects, creates the schema if missing, starts the channel's outbox position (before this
+    /// writer's first insert, so nothing it saves can fall before it) and prepares the inserts.
+    init(url: String, channel: String) throws {
         connection = try PostgresConnection(url)
         try Self.migrate(connection)
+        // A new outbox starts at the table's end: history from before vigil's first run is not replayed.
+        try connection.query("""
+            INSERT INTO vigil_outbox (channel, last_id) SELECT $1, COALESCE(MAX(id), 0) FROM events
+            ON CONFLICT (channel) DO NOTHING
+            """, [channel])
         try connection.prepare("insert_events", "WITH ins AS (\(Self.columns)) SELECT id, created FROM ins ORDER BY id")
         try connection.prepare("insert_spooled", """
             WITH ins AS (\(Self.columns)),

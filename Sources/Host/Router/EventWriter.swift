@@ -8,6 +8,7 @@ import VigilPostgres
 /// PostgreSQL is back (also at start, after a crash).
 final class EventWriter: @unchecked Sendable {
     private let databaseURL: String
+    private let channel: String
     private let queue: BlockingQueue<NewEvent>
     private let spool: Spool
     private let publisher: Publisher
@@ -18,14 +19,11 @@ final class EventWriter: @unchecked Sendable {
     private var backoff = 0.1
     private var nextAttempt = Date.distantPast
 
-    init(databaseURL: String, queue: BlockingQueue<NewEvent>, spool: Spool, publisher: Publisher,
+    init(databaseURL: String, channel: String, queue: BlockingQueue<NewEvent>, spool: Spool, publisher: Publisher,
          logger: Logger, stats: RouterStats, maxBatch: Int = 5000) {
-        self.databaseURL = databaseURL; self.queue = queue; self.spool = spool; self.publisher = publisher
+        self.databaseURL = databaseURL; self.channel = channel; self.queue = queue; self.spool = spool; self.publisher = publisher
         self.logger = logger; self.stats = stats; self.maxBatch = maxBatch
     }
-
-    /// Connects once, creating the schema; throws the clear error if PostgreSQL is unusable.
-    func connect() throws { store = try EventStore(url: databaseURL) }
 
     /// The thread body; returns once the queue is closed and everything is saved or spooled.
     func run() {
@@ -76,7 +74,7 @@ final class EventWriter: @unchecked Sendable {
         guard Date() >= nextAttempt else { return }
         if store == nil {
             do {
-                store = try EventStore(url: databaseURL)
+                store = try EventStore(url: databaseURL, channel: channel)
                 if backoff > 0.1 { logger.info("PostgreSQL reconnected") }
                 backoff = 0.1
             } catch {

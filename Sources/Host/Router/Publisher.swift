@@ -65,8 +65,8 @@ final class Publisher: @unchecked Sendable {
                     if lastID < 0 { lastID = try Self.loadPosition(conn, channel: options.channel) }
                 } catch {
                     outbox = nil
-                    logger.error("Publisher cannot read the outbox position", metadata: ["error": "\(error)"])
-                    guard queue.popBatch(max: 256, timeout: 1) != nil else { return }
+                    logger.debug("Publisher waits for the outbox position", metadata: ["error": "\(error)"])
+                    guard queue.popBatch(max: 256, timeout: 0.05) != nil else { return }
                     setCatchUp(true)
                     continue
                 }
@@ -175,14 +175,14 @@ final class Publisher: @unchecked Sendable {
         if total > 0 { logger.info("Published events saved during outage", metadata: ["events.count": "\(total)"]) }
     }
 
+    /// The channel's outbox position; the writer creates it before its first insert.
     static func loadPosition(_ db: PostgresConnection, channel: String) throws -> Int64 {
-        // A new outbox starts at the table's end: history from before vigil's first run is not replayed.
-        try db.query("""
-            INSERT INTO vigil_outbox (channel, last_id) SELECT $1, COALESCE(MAX(id), 0) FROM events
-            ON CONFLICT (channel) DO NOTHING
-            """, [channel])
         let r = try db.query("SELECT last_id FROM vigil_outbox WHERE channel = $1", [channel])
-        return Int64(r[0, 0] ?? "0") ?? 0
+        guard r.count == 1, let id = r[0, 0].flatMap(Int64.init) else {
+            throw PostgresError(operation: "read outbox", message: "no position yet for channel \(channel) (the writer sets it)",
+                                sqlState: nil, connectionLost: false)
+        }
+        return id
     }
 
     static func savePosition(_ db: PostgresConnection, channel: String, _ id: Int64) throws {

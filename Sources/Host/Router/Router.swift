@@ -32,7 +32,7 @@ final class Router: @unchecked Sendable {
         let stats = self.stats
         publisher = Publisher(options: options.publish, databaseURL: options.databaseURL, logger: logger,
                               stats: stats, onPublished: onPublished)
-        writer = EventWriter(databaseURL: options.databaseURL, queue: queue,
+        writer = EventWriter(databaseURL: options.databaseURL, channel: options.publish.channel, queue: queue,
                              spool: try Spool(directory: options.spoolDirectory),
                              publisher: publisher, logger: logger, stats: stats)
     }
