@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Every benchmark, on a release build, against a private PostgreSQL + Redis (fsync on).
+# Usage: scripts/bench.sh [VIDEO]   (default ../shared/data/video/vtest.avi, else a generated clip)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+swift build -c release
+video=${1:-../shared/data/video/vtest.avi}
+if [ ! -f "$video" ]; then video=.build/sample-shapes.avi; .build/release/vigil sample-video "$video" >/dev/null; fi
+scripts/with-services.sh bash -c '
+  set -e
+  vigil=.build/release/vigil
+  echo "# throughput (3 runs)";    for i in 1 2 3; do $vigil bench router --events 100000 | tail -1; done
+  echo "# latency at 1,000/s";    $vigil bench router --events 10000 --rate 1000 | tail -1
+  echo "# latency at 100/s";      $vigil bench router --events 1000 --rate 100 | tail -1
+'
+echo "# motion on $video"
+.build/release/vigil bench motion --video "$video"
