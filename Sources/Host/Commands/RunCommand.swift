@@ -26,6 +26,11 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         config.warnings.forEach { logger.warning("Configuration warning", metadata: ["warning": "\($0)"]) }
+        let policyText = settings.environment["OVERLOAD_POLICY"].flatMap { $0.isEmpty ? nil : $0 } ?? "block"
+        guard let policy = OverloadPolicy(rawValue: policyText) else {
+            logger.critical("Configuration error", metadata: ["error": "environment: OVERLOAD_POLICY: expected block or drop, found \"\(policyText)\""])
+            throw ExitCode.failure
+        }
         guard let databaseURL = settings.databaseURL else {
             logger.critical("DATABASE_URL is not set (scripts/run.sh starts a local PostgreSQL and Redis)")
             throw ExitCode.failure
@@ -35,7 +40,8 @@ struct RunCommand: AsyncParsableCommand {
             databaseURL: databaseURL,
             publish: PublishOptions.from(settings),
             spoolDirectory: settings.environment["SPOOL_DIR"] ?? "spool",
-            overload: OverloadPolicy(rawValue: settings.environment["OVERLOAD_POLICY"] ?? "block") ?? .block),
+            queueCapacity: settings.environment["EVENT_QUEUE_CAPACITY"].flatMap(Int.init) ?? 100_000,
+            overload: policy),
             logger: logger)
 
         let pipeline = Pipeline(config: config, settings: settings, router: router, logger: logger)

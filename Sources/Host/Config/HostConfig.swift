@@ -15,6 +15,8 @@ struct CameraConfig: Sendable, Equatable {
     let realtime: Bool
     /// Names of the detector instances that see this camera's frames.
     let detectors: [String]
+    /// At most this many events per second leave the camera (token bucket, burst = rate); nil: no limit.
+    let maxEventsPerSecond: Double?
     /// Where it is in plugins.json, e.g. `cameras[0]`.
     let path: String
 }
@@ -90,7 +92,9 @@ struct HostConfig: Sendable {
                 detectFPS: try cam.number("detect_fps", default: nil, range: 0.01...1000),
                 loop: try cam.bool("loop", default: false),
                 realtime: try cam.bool("realtime", default: false),
-                detectors: names, path: cam.path))
+                detectors: names,
+                maxEventsPerSecond: try cam.number("max_events_per_second", default: nil, range: 0.001...1_000_000),
+                path: cam.path))
             if try !cam.bool("enabled", default: true) { cameras.removeLast() }
             warnings += cam.unknownKeys().map { "\(file): \($0): unknown key (ignored)" }
         }

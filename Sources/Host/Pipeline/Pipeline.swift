@@ -28,8 +28,38 @@ struct Pipeline {
                 }
             }
             let snapshots = SnapshotStage(cameraID: camera.id, settings: settings, router: router, logger: logger)
+            let limiter = camera.maxEventsPerSecond.map { RateLimiter(camera: camera.id, rate: $0, stats: router.stats, logger: logger) }
             return CameraLoop(camera: camera, detectors: detectors, opener: opener, logger: logger,
-                              emit: { snapshots.submit($0) }, onEnd: { snapshots.close() })
+                              emit: { snapshots.submit(limiter?.admit($0) ?? $0) }, onEnd: { snapshots.close() })
+        }
+    }
+}
+
+/// A camera's event rate limit: events over the bucket are dropped, counted (`rate_limited`)
+/// and logged (the first, then every 1,000th). Used from the camera's thread only.
+final class RateLimiter: @unchecked Sendable {
+    private var bucket: TokenBucket
+    private let camera: String
+    private let stats: RouterStats
+    private let logger: Logger
+    private var dropped = 0
+
+    init(camera: String, rate: Double, stats: RouterStats, logger: Logger) {
+        bucket = TokenBucket(rate: rate)
+        self.camera = camera; self.stats = stats; self.logger = logger
+    }
+
+    /// The events the bucket lets through, judged on each event's own timestamp.
+    func admit(_ events: [Event]) -> [Event] {
+        events.filter { event in
+            if bucket.take(now: event.timestamp.secondsSince1970) { return true }
+            dropped += 1
+            stats.add("rate_limited")
+            if dropped % 1000 == 1 {
+                logger.warning("Camera event rate limit: events dropped", metadata: [
+                    "camera.id": "\(camera)", "events.dropped": "\(dropped)", "limit_per_s": "\(bucket.rate)"])
+            }
+            return false
         }
     }
 }
