@@ -98,4 +98,29 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertEqual(r2.status, 1)
         XCTAssertTrue(r2.stderr.contains("detectors[0] (z): /usr/lib/x86_64-linux-gnu/libz.so.1 is not a vigil plugin"), r2.stderr)
     }
+
+    func testADeadStreamIsRetriedWithBackoffWhileOtherCamerasRun() throws {
+        let services = try TestSupport.services()
+        let square = try VideoFixtures.movingSquare(frames: 120)
+        let good = "live-\(UUID().uuidString.prefix(6))"
+        let dir = TestSupport.tempDir("run")
+        let config = TestSupport.write("""
+            {"plugin_dir": "\(TestSupport.buildDir)",
+             "cameras": [{"id": "dead", "source": "rtsp://127.0.0.1:9/stream", "detectors": ["motion"]},
+                         {"id": "\(good)", "source": "\(square)", "loop": true, "detectors": ["motion"]}],
+             "detectors": [{"name": "motion", "library": "libMotion.so", "config": {"cooldown_seconds": 1}}]}
+            """, to: "plugins.json", in: dir)
+        let vigil = try ChildProcess(TestSupport.vigil, ["run", "--config", config], environment: [
+            "DATABASE_URL": services.database, "REDIS_URL": services.redis, "SPOOL_DIR": "\(dir)/spool",
+            "SNAPSHOTS_DIR": "\(dir)/snapshots", "REDIS_CHANNEL_NAME": "live-\(UUID().uuidString.prefix(6))"])
+        RouterFixture.wait("two retries of the dead stream", timeout: 30) {
+            vigil.stderr.components(separatedBy: "Camera stream unavailable, retrying").count - 1 >= 2
+        }
+        RouterFixture.wait("events from the good camera", timeout: 30) { (try? rows(camera: good).count ?? 0) ?? 0 >= 2 }
+        vigil.signal(SIGTERM)
+        XCTAssertEqual(vigil.wait(), 0, "SIGTERM shuts down gracefully")
+        let log = vigil.stderr
+        XCTAssertTrue(log.contains("retry_in_s=1.0") && log.contains("retry_in_s=2.0"), "exponential backoff:\n\(log)")
+        XCTAssertTrue(log.contains("vigil stopped"), log)
+    }
 }
