@@ -172,7 +172,7 @@ final class Publisher: @unchecked Sendable {
             logger.warning("Old events not published after outage", metadata: ["events.skipped": "\(skipped)",
                            "max_age_s": "\(options.maxCatchUpAge)"])
         }
-        if total > 0 { logger.info("Published events saved during outage", metadata: ["events.count": "\(total)"]) }
+        if total > 0 { logger.info("Published events caught up from PostgreSQL", metadata: ["events.count": "\(total)"]) }
     }
 
     /// The channel's outbox position; the writer creates it before its first insert.
