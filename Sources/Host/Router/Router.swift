@@ -23,7 +23,8 @@ final class Router: @unchecked Sendable {
     private let publisher: Publisher
     private let writerDone = DispatchGroup()
     private let publisherDone = DispatchGroup()
-    private var overloadLogged = false
+    private let overloadLogged = NSLock()
+    private var overloadReported = false
 
     init(options: Options, logger: Logger, onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
         self.options = options
@@ -59,13 +60,20 @@ final class Router: @unchecked Sendable {
             logger.error("Event rejected", metadata: ["camera.id": "\(event.cameraID)", "error": "\(problem)"])
             return false
         }
-        if queue.count >= queue.capacity, !overloadLogged {
-            overloadLogged = true
-            logger.warning("Event queue full", metadata: ["policy": "\(options.overload.rawValue)",
-                                                          "queue.capacity": "\(queue.capacity)"])
-        }
-        guard queue.push(event, policy: options.overload) else { stats.add("dropped"); return false }
-        return true
+        let accepted = queue.push(event, policy: options.overload)
+        if !accepted { stats.add("dropped") }
+        if !accepted || options.overload == .block { reportOverloadOnce() }
+        return accepted
+    }
+
+    /// Logs, once, that the queue filled up (and what the policy does about it).
+    private func reportOverloadOnce() {
+        guard queue.fullCount > 0 else { return }
+        overloadLogged.lock(); defer { overloadLogged.unlock() }
+        guard !overloadReported else { return }
+        overloadReported = true
+        logger.warning("Event queue full", metadata: ["policy": "\(options.overload.rawValue)",
+                                                      "queue.capacity": "\(queue.capacity)"])
     }
 
     /// Events waiting in memory.

@@ -16,8 +16,8 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     private var closed = false
     /// Most items held at once.
     let capacity: Int
-    /// Items refused by the `.drop` policy.
-    private(set) var dropped = 0
+    /// Pushes that found the queue full (and waited or were dropped).
+    private(set) var timesFull = 0
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
@@ -25,8 +25,9 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     @discardableResult
     func push(_ item: Element, policy: OverloadPolicy = .block) -> Bool {
         condition.lock(); defer { condition.unlock() }
+        if items.count >= capacity { timesFull += 1 }
         while items.count >= capacity, !closed {
-            if policy == .drop { dropped += 1; return false }
+            if policy == .drop { return false }
             condition.wait()
         }
         guard !closed else { return false }
@@ -63,6 +64,9 @@ final class BlockingQueue<Element>: @unchecked Sendable {
 
     /// Items waiting.
     var count: Int { condition.lock(); defer { condition.unlock() }; return items.count }
+
+    /// How many pushes so far found the queue full.
+    var fullCount: Int { condition.lock(); defer { condition.unlock() }; return timesFull }
 
     /// Stops accepting items; the consumer still gets what is queued.
     func close() {
