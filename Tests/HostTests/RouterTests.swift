@@ -109,4 +109,32 @@ final class RouterTests: XCTestCase {
         XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), [1, 3])
         XCTAssertEqual(f.router.stats["rejected"], 1)
     }
+
+    func testAnEventPostgresRefusesIsKeptAsideAndTheBatchIsSaved() throws {
+        let f = try RouterFixture()
+        let camera = "nul-\(UUID().uuidString.prefix(6))"
+        let events = (0..<5).map { i in f.event(camera, i, data: i == 2 ? ["note": "a\u{0}b"] : ["n": .int(i)]) }
+        f.router.start()
+        events.forEach { f.router.submit($0) }   // jsonb refuses \u0000 inside a string
+        f.router.shutdown()
+        XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), [0, 1, 3, 4])
+        XCTAssertEqual(f.router.stats["rejected"], 1)
+        let rejected = try String(contentsOfFile: "\(f.spool)/rejected.jsonl", encoding: .utf8)
+        XCTAssertEqual(try JSONValue(parsing: rejected.trimmingCharacters(in: .newlines))["frame_number"], 2)
+    }
+
+    func testASpooledEventPostgresRefusesDoesNotBlockTheReplay() throws {
+        let spool = TestSupport.tempDir("spool")
+        let camera = "nulspool-\(UUID().uuidString.prefix(6))"
+        let writer = try Spool(directory: spool)
+        let f0 = try RouterFixture(spool: spool)
+        try writer.append((0..<5).map { i in f0.event(camera, i, data: i == 1 ? ["note": "x\u{0}"] : ["n": .int(i)]) })
+        writer.seal()
+        let f = try RouterFixture(spool: spool)   // a new router finds the spool at start and replays it
+        f.router.start()
+        RouterFixture.wait("replay") { (try? f.rows(cameraPrefix: camera).count) == 4 }
+        f.router.shutdown()
+        XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), [0, 2, 3, 4])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: spool).sorted(), ["rejected.jsonl"])
+    }
 }

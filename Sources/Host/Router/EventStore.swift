@@ -70,6 +70,14 @@ final class EventStore {
         return r.count > 0 ? Int(r[0, 0] ?? "0") ?? 0 : 0
     }
 
+    /// Records that a spool file is replayed up to `replayedBytes` (past an event that was refused).
+    func markSpooled(file: String, replayedBytes: Int) throws {
+        try connection.query("""
+            INSERT INTO vigil_spool (file, replayed_bytes) VALUES ($1, $2)
+            ON CONFLICT (file) DO UPDATE SET replayed_bytes = EXCLUDED.replayed_bytes
+            """, [file, String(replayedBytes)])
+    }
+
     /// Forgets a spool file once it is fully replayed and deleted.
     func forgetSpool(file: String) throws {
         try connection.query("DELETE FROM vigil_spool WHERE file = $1", [file])

@@ -52,6 +52,10 @@ final class EventWriter: @unchecked Sendable {
                 stats.add("saved", saved.count)
                 publisher.submit(saved)
                 return
+            } catch let error as PostgresError where !error.connectionLost {
+                // The server refused the batch itself: save what it accepts, one by one.
+                saveOneByOne(batch, store: store, cause: error)
+                return
             } catch {
                 logger.error("PostgreSQL write failed, spooling events to disk",
                              metadata: ["error": "\(error)", "spool.dir": "\(spool.directory)"])
@@ -59,15 +63,60 @@ final class EventWriter: @unchecked Sendable {
                 nextAttempt = Date().addingTimeInterval(backoff)
             }
         }
-        do {
-            try spool.append(batch)
-            stats.add("spooled", batch.count)
-        } catch {
-            // Disk full or unwritable: the last resort is to keep them in memory and block.
-            logger.critical("Spool write failed; retrying", metadata: ["error": "\(error)"])
-            Thread.sleep(forTimeInterval: 0.5)
-            save(batch)
+        while true {
+            do {
+                try spool.append(batch)
+                stats.add("spooled", batch.count)
+                return
+            } catch {
+                // Disk full or unwritable: keep the batch and wait; the queue (and its policy) absorbs the rest.
+                logger.critical("Spool write failed; retrying", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.5)
+                if store != nil, !spool.hasPending { return save(batch) }
+            }
         }
+    }
+
+    /// Inserts events one at a time after the server refused a whole batch; an event it refuses
+    /// alone is written to `rejected.jsonl` in the spool folder and logged, never silently lost.
+    private func saveOneByOne(_ batch: [NewEvent], store: EventStore, cause: PostgresError) {
+        logger.error("PostgreSQL refused a batch; saving its events one by one", metadata: ["error": "\(cause)"])
+        for event in batch {
+            do {
+                let saved = try store.insert([event])
+                stats.add("saved", saved.count)
+                publisher.submit(saved)
+            } catch {
+                stats.add("rejected")
+                spool.reject(event)
+                logger.error("Event refused by PostgreSQL, kept in rejected.jsonl",
+                             metadata: ["camera.id": "\(event.cameraID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Replays `count` spooled events one at a time after the server refused them as a chunk;
+    /// an event it refuses alone goes to `rejected.jsonl` and the replay moves past it.
+    private func replayOneByOne(file: String, from start: Int, count: Int, store: EventStore, cause: PostgresError) throws -> Int {
+        logger.error("PostgreSQL refused spooled events; replaying them one by one", metadata: ["error": "\(cause)"])
+        var offset = start
+        for _ in 0..<count {
+            let (events, end) = try spool.read(file: file, from: offset, max: 1)
+            guard let event = events.first else { break }
+            do {
+                let saved = try store.insertSpooled([event], file: file, replayedBytes: end)
+                stats.add("saved", saved.count); stats.add("replayed", saved.count)
+                publisher.submit(saved)
+            } catch let error as PostgresError where !error.connectionLost {
+                stats.add("rejected")
+                spool.reject(event)
+                try store.markSpooled(file: file, replayedBytes: end)
+                logger.error("Spooled event refused by PostgreSQL, kept in rejected.jsonl",
+                             metadata: ["camera.id": "\(event.cameraID)", "error": "\(error)"])
+            }
+            offset = end
+        }
+        return offset
     }
 
     private func reconnectIfDue() {
@@ -98,10 +147,14 @@ final class EventWriter: @unchecked Sendable {
                 while true {
                     let (events, end) = try spool.read(file: file, from: offset, max: maxBatch)
                     if events.isEmpty { break }
-                    let saved = try store.insertSpooled(events, file: file, replayedBytes: end)
-                    stats.add("saved", saved.count); stats.add("replayed", saved.count)
-                    publisher.submit(saved)
-                    offset = end
+                    do {
+                        let saved = try store.insertSpooled(events, file: file, replayedBytes: end)
+                        stats.add("saved", saved.count); stats.add("replayed", saved.count)
+                        publisher.submit(saved)
+                        offset = end
+                    } catch let error as PostgresError where !error.connectionLost {
+                        offset = try replayOneByOne(file: file, from: offset, count: events.count, store: store, cause: error)
+                    }
                 }
                 spool.remove(file: file)
                 try store.forgetSpool(file: file)

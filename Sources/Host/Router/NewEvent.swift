@@ -24,6 +24,9 @@ struct NewEvent: Sendable {
         if let p = snapshotPath, p.utf8.count > 500 { return "snapshot_path longer than 500 bytes" }
         if frameNumber < 0 || frameNumber > Int(Int32.max) { return "frame_number \(frameNumber) out of range" }
         if type.utf8.contains(0) || cameraID.utf8.contains(0) { return "NUL byte in event_type or camera_id" }
+        if timestamp.microseconds < 0 || timestamp.microseconds >= 253_402_300_800_000_000 {
+            return "timestamp outside 1970-01-01 … 9999-12-31"
+        }
         return nil
     }
 }

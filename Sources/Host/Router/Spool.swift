@@ -40,6 +40,20 @@ final class Spool {
         try current!.handle.synchronize()
     }
 
+    /// Keeps an event PostgreSQL refused, as a JSON line in `rejected.jsonl` (best effort, fsynced).
+    func reject(_ event: NewEvent) {
+        let path = "\(directory)/rejected.jsonl"
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? handle.close() }
+        var bytes: [UInt8] = []
+        Self.line(event).write(to: &bytes)
+        bytes.append(0x0A)
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: bytes)
+        try? handle.synchronize()
+    }
+
     /// Stops appending to the current file, so it can be replayed and deleted.
     func seal() {
         try? current?.handle.close()
