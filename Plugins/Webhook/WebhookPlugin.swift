@@ -4,19 +4,8 @@ import PluginAPI
 @_cdecl("vigil_plugin_entry")
 public func vigilPluginEntry(_ hostABI: UInt32, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
     exportPlugin(hostABI, out) {
-        PluginDescriptor(name: "webhook", version: "0.1.0",
-                         summary: "placeholder: loads and answers failed until the webhook sink lands",
+        PluginDescriptor(name: "webhook", version: WebhookSink.version,
+                         summary: "POSTs each event to one HTTP(S) endpoint, signed the Standard Webhooks way",
                          makeSink: { try WebhookSink(context: $0) })
     }
-}
-
-/// Placeholder sink: accepts its config and delivers nothing.
-final class WebhookSink: Sink {
-    struct Config: Codable { var urls: [String] = [] }
-
-    init(context: PluginContext) throws {
-        _ = try context.decodeConfig(defaults: Config())
-    }
-
-    func deliver(_ event: StoredEvent) async -> Delivery { .failed(reason: "webhook delivery is not implemented yet") }
 }

@@ -45,6 +45,13 @@ extension Sink {
     public func close() async {}
 }
 
+/// An optional ability of a sink: choosing events before they are queued for it, so a sink that
+/// wants few events never fills its queue with the rest. Called on the host's thread, must be fast.
+public protocol FilteringSink: Sink {
+    /// True when `event` should be delivered to this sink; false skips it (not counted as a delivery).
+    func wants(_ event: StoredEvent) -> Bool
+}
+
 /// The one object a plugin hands the host: its name, version and factory.
 public final class PluginDescriptor: Sendable {
     /// The plugin's name, e.g. "motion".
