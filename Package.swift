@@ -22,20 +22,30 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries: one thin module each, wrapped in Swift in one place.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .target(name: "VigilVision", path: "Sources/VigilVision", cxxSettings: openCVHeaders,
                 linkerSettings: openCVLibraries),
         .target(name: "VigilPostgres", dependencies: ["CLibPQ"], path: "Sources/VigilPostgres"),
         .target(name: "VigilRedis", dependencies: ["CHiredis"], path: "Sources/VigilRedis"),
+        .target(name: "VigilCurl", dependencies: ["CCurl"], path: "Sources/VigilCurl"),
+        .target(name: "VigilCrypto", dependencies: ["CCrypto"], path: "Sources/VigilCrypto"),
 
         .executableTarget(
             name: "Host",
             dependencies: [
                 pluginAPI, "VigilPostgres", "VigilRedis", "VigilVision",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -48,9 +58,15 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "Tracking", dependencies: [pluginAPI], path: "Plugins/Tracking", exclude: ["README.md"]),
         .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
-        .target(name: "Webhook", dependencies: [pluginAPI], path: "Plugins/Webhook", exclude: ["README.md"]),
+        .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
+                exclude: ["README.md"]),
 
-        .testTarget(name: "HostTests", dependencies: ["Host", pluginAPI, "VigilVision"], path: "Tests/HostTests"),
+        .testTarget(name: "HostTests", dependencies: ["Host", pluginAPI, "VigilVision",
+                                                      .product(name: "Hummingbird", package: "hummingbird")],
+                    path: "Tests/HostTests"),
+        .testTarget(name: "WebhookTests", dependencies: ["Webhook", pluginAPI, "VigilCurl", "VigilCrypto",
+                                                         .product(name: "Hummingbird", package: "hummingbird")],
+                    path: "Tests/WebhookTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
     ]
 )

@@ -92,6 +92,14 @@ final class ConfigTests: XCTestCase {
         let c = try HostConfig.load(path: "\(TestSupport.root)/plugins.json", environment: [:])
         XCTAssertEqual(c.warnings, [])
         XCTAssertEqual(Set(c.detectors.map(\.name)), ["motion", "tracking", "anpr"])
-        XCTAssertEqual(c.sinks.map(\.name), ["webhook"])
+        XCTAssertEqual(c.sinks.map(\.name), [], "the example webhook sink ships disabled")
+        // Enabled, the example sink entry is valid too (its delivery policy and its config keys).
+        let text = try String(contentsOfFile: "\(TestSupport.root)/plugins.json", encoding: .utf8)
+            .replacingOccurrences(of: "\"enabled\": false", with: "\"enabled\": true")
+        let enabled = try HostConfig.parse(text, file: "plugins.json", baseDir: TestSupport.root, environment: [:])
+        XCTAssertEqual(enabled.sinks.map(\.name), ["alerts"])
+        let policy = try DeliveryPolicy.read(enabled.sinks[0], file: "plugins.json", baseDir: TestSupport.root, environment: [:])
+        XCTAssertEqual(policy.maxAttempts, 8)
+        XCTAssertEqual(policy.backoffCap, .seconds(60))
     }
 }

@@ -78,11 +78,11 @@ final class LoaderTests: XCTestCase {
     func testConfigTypeErrorsInPluginConfigNameThePath() throws {
         let config = try HostConfig.parse("""
             {"plugin_dir": "\(TestSupport.buildDir)",
-             "sinks": [{"name": "hook", "library": "libWebhook.so", "config": {"urls": "http://x"}}]}
+             "sinks": [{"name": "hook", "library": "libWebhook.so", "config": {"url": 5, "secret_env": ""}}]}
             """, file: "plugins.json", baseDir: "/", environment: [:])
         let plugins = PluginSet.load(config)
         XCTAssertThrowsError(try plugins.makeSink(try XCTUnwrap(plugins.sinks.first), file: config.file, logger: logger)) {
-            XCTAssertEqual("\($0)", "plugins.json: sinks[0] (hook): the plugin rejected its config: sinks[0].config.urls: expected an array")
+            XCTAssertEqual("\($0)", "plugins.json: sinks[0] (hook): the plugin rejected its config: sinks[0].config.url: expected a string")
         }
     }
 }

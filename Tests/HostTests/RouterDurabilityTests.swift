@@ -92,7 +92,7 @@ final class RouterDurabilityTests: XCTestCase {
         let dir = TestSupport.tempDir()
         let config = TestSupport.write(#"{"cameras": []}"#, to: "plugins.json", in: dir)
         let run = try TestSupport.run(TestSupport.vigil, ["run", "--config", config, "--exit-when-done"],
-                                      environment: ["SPOOL_DIR": spool, "DATABASE_URL": services.database, "REDIS_URL": services.redis])
+                                      environment: ["SPOOL_DIR": spool, "DATABASE_URL": services.database, "REDIS_URL": services.redis, "API_PORT": "0"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let f = try RouterFixture()
         let rows = try f.rows(cameraPrefix: prefix)

@@ -15,7 +15,8 @@ struct RouterFixture {
     let redis: RedisAddress
 
     init(channel: String = "test-\(UUID().uuidString.prefix(8))", extraChannels: Bool = false, stream: String? = nil,
-         spool: String? = nil) throws {
+         spool: String? = nil, stats: RouterStats = RouterStats(),
+         onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
         let services = try TestSupport.services()
         databaseURL = services.database
         redis = try RedisAddress(url: services.redis)
@@ -27,7 +28,7 @@ struct RouterFixture {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         router = try Router(options: .init(databaseURL: databaseURL, publish: publish, spoolDirectory: self.spool),
-                            logger: logger)
+                            logger: logger, stats: stats, onPublished: onPublished)
     }
 
     func event(_ camera: String, _ frame: Int, type: String = "motion", data: JSONValue? = nil) -> NewEvent {

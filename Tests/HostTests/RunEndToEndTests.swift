@@ -15,7 +15,7 @@ final class RunEndToEndTests: XCTestCase {
         let sub = try subscriber?(channel)
         let path = TestSupport.write(config, to: "plugins.json", in: dir)
         var env = ["DATABASE_URL": services.database, "REDIS_URL": services.redis, "REDIS_CHANNEL_NAME": channel,
-                   "SNAPSHOTS_DIR": "\(dir)/snapshots", "SPOOL_DIR": "\(dir)/spool"]
+                   "SNAPSHOTS_DIR": "\(dir)/snapshots", "SPOOL_DIR": "\(dir)/spool", "API_PORT": "0"]
         env.merge(extra) { _, n in n }
         let output = try TestSupport.run(TestSupport.vigil, ["run", "--config", path, "--exit-when-done"],
                                          environment: env, directory: dir)
@@ -84,10 +84,23 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertEqual(ok.status, 0, ok.stderr)
         let lines = ok.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.filter { $0.contains(" abi=1 ") }.map { String($0.prefix { $0 != " " }) },
-                       ["motion", "tracking", "anpr", "webhook"])
-        XCTAssertEqual(lines.last, "ok: 4 plugins, 1 cameras")
+                       ["motion", "tracking", "anpr"])
+        XCTAssertEqual(lines.last, "ok: 3 plugins, 1 cameras")
 
+        // The shipped example sink, enabled: checked with its secret, refused without it.
         let dir = TestSupport.tempDir()
+        let shipped = try String(contentsOfFile: "\(TestSupport.root)/plugins.json", encoding: .utf8)
+        let enabled = TestSupport.write(shipped.replacingOccurrences(of: "\"enabled\": false", with: "\"enabled\": true"),
+                                        to: "enabled.json", in: dir)
+        let withSecret = try TestSupport.run(TestSupport.vigil, ["check", "--config", enabled],
+                                             environment: ["VIGIL_WEBHOOK_SECRET": "s3cret", "PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(withSecret.status, 0, withSecret.stderr)
+        XCTAssertTrue(withSecret.stdout.contains("alerts kind=sink plugin=webhook"), withSecret.stdout)
+        XCTAssertTrue(withSecret.stdout.contains("ok: 4 plugins, 1 cameras"), withSecret.stdout)
+        let noSecret = try TestSupport.run(TestSupport.vigil, ["check", "--config", enabled], environment: ["PATH": "/usr/bin:/bin"])
+        XCTAssertEqual(noSecret.status, 1)
+        XCTAssertTrue(noSecret.stderr.contains("sinks[0] (alerts): the plugin rejected its config: sinks[0].config.secret_env"), noSecret.stderr)
+
         let bad = TestSupport.write(#"{"cameras": [{"id": "a", "source": "x"}, {"id": "a", "source": "y"}]}"#, to: "p.json", in: dir)
         let r = try TestSupport.run(TestSupport.vigil, ["check", "--config", bad])
         XCTAssertEqual(r.status, 1)
@@ -111,7 +124,7 @@ final class RunEndToEndTests: XCTestCase {
              "detectors": [{"name": "motion", "library": "libMotion.so", "config": {"cooldown_seconds": 1}}]}
             """, to: "plugins.json", in: dir)
         let vigil = try ChildProcess(TestSupport.vigil, ["run", "--config", config], environment: [
-            "DATABASE_URL": services.database, "REDIS_URL": services.redis, "SPOOL_DIR": "\(dir)/spool",
+            "DATABASE_URL": services.database, "REDIS_URL": services.redis, "SPOOL_DIR": "\(dir)/spool", "API_PORT": "0",
             "SNAPSHOTS_DIR": "\(dir)/snapshots", "REDIS_CHANNEL_NAME": "live-\(UUID().uuidString.prefix(6))"])
         RouterFixture.wait("two retries of the dead stream", timeout: 30) {
             vigil.stderr.components(separatedBy: "Camera stream unavailable, retrying").count - 1 >= 2

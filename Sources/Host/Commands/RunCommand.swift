@@ -36,19 +36,38 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
 
+        let plugins = PluginSet.load(config)
+        plugins.failures.forEach { logger.error("Plugin not loaded", metadata: ["error": "\($0)"]) }
+        let metrics = VigilMetrics()
+        let stats = RouterStats(metrics: metrics)
+        let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
+                                                            logger: logger, stats: stats),
+                                 databaseURL: databaseURL, logger: logger, stats: stats)
         let router = try Router(options: .init(
             databaseURL: databaseURL,
             publish: PublishOptions.from(settings),
             spoolDirectory: settings.environment["SPOOL_DIR"] ?? "spool",
             queueCapacity: settings.environment["EVENT_QUEUE_CAPACITY"].flatMap(Int.init) ?? 100_000,
             overload: policy),
-            logger: logger)
+            logger: logger, stats: stats, onPublished: { sinks.offer($0) })
 
-        let pipeline = Pipeline(config: config, settings: settings, router: router, logger: logger)
+        let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
+        let pool = DatabasePool(url: databaseURL, size: 4, logger: logger)
+        defer { pool.shutdown() }
+        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis)
+        let api = APIServer.build(
+            options: .init(host: settings.apiHost, port: settings.apiPort, databaseURL: databaseURL,
+                           snapshotsDir: settings.snapshotsDir, token: settings.apiToken),
+            pool: pool, view: view, metrics: metrics, logger: logger,
+            onRunning: { port in logger.info("REST API listening", metadata: ["api.port": "\(port)"]) })
         let group = ServiceGroup(configuration: .init(
             services: [
+                // Shutdown runs in reverse: cameras stop, the router saves and publishes what is
+                // queued (handing it to the sinks), then the sinks stop and save their positions.
+                .init(service: sinks),
                 .init(service: RouterService(router: router)),
+                .init(service: APIService(app: api, logger: logger)),
                 .init(service: cameras, successTerminationBehavior: exitWhenDone ? .gracefullyShutdownGroup : .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

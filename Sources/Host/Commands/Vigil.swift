@@ -6,7 +6,7 @@ struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Plugin-host event router for security-camera analytics.",
-        subcommands: [RunCommand.self, CheckCommand.self, BenchCommand.self, SampleVideoCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, DeadLetterCommand.self, BenchCommand.self, SampleVideoCommand.self]
     )
 }
 

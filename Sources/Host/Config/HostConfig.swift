@@ -77,6 +77,7 @@ struct HostConfig: Sendable {
         for (i, value) in try root.array("cameras").enumerated() {
             var cam = try root.reader(value, path: "cameras[\(i)]")
             let id = try cam.string("id")
+            guard CameraIDRule.isValid(id) else { throw cam.error("id", "expected \(CameraIDRule.description), found \"\(id)\"") }
             if let first = seen[id] {
                 throw cam.error("id", "duplicate camera id \"\(id)\" (already used by \(first))")
             }

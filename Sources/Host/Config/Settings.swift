@@ -12,8 +12,12 @@ struct Settings: Sendable {
     var snapshotsDir: String
     /// Whether snapshots are written (`ENABLE_SNAPSHOTS`, default true).
     var enableSnapshots: Bool
-    /// REST API port (`API_PORT`, default 8069).
+    /// REST API port (`API_PORT`, default 8069; 0 picks a free port).
     var apiPort: Int
+    /// Address the REST API listens on (`API_HOST`, default 0.0.0.0: every interface).
+    var apiHost: String
+    /// When set (`API_TOKEN`), every /api route requires `Authorization: Bearer <token>`.
+    var apiToken: String?
     /// plugins.json path (`VIGIL_CONFIG`, default "plugins.json").
     var configPath: String
     /// Every variable seen, for `${VAR}` substitution in plugins.json.
@@ -22,7 +26,11 @@ struct Settings: Sendable {
     /// Reads `.env` in `directory` (if present) under the process environment.
     static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
                      directory: String = FileManager.default.currentDirectoryPath) throws -> Settings {
-        var merged = try DotEnv.read(path: directory + "/.env")
+        let dotEnv = try DotEnv.read(path: directory + "/.env")
+        // Plugins read their own variables (a webhook secret, say) from the process environment:
+        // export what .env adds there too, without overriding the real environment.
+        for (key, value) in dotEnv where environment[key] == nil { setenv(key, value, 0) }
+        var merged = dotEnv
         merged.merge(environment) { _, env in env }
         return try Settings(merged)
     }
@@ -54,6 +62,8 @@ struct Settings: Sendable {
         snapshotsDir = env["SNAPSHOTS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "snapshots"
         enableSnapshots = try flag("ENABLE_SNAPSHOTS", true)
         apiPort = try int("API_PORT", 8069, 0...65535)
+        apiHost = env["API_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0"
+        apiToken = env["API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         configPath = env["VIGIL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? "plugins.json"
     }
 }

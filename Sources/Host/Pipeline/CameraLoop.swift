@@ -26,6 +26,9 @@ final class CameraLoop: @unchecked Sendable {
     private(set) var framesRead = 0
     private(set) var framesProcessed = 0
     private(set) var detectorErrors = 0
+    private var rateWindowStart = DispatchTime.now().uptimeNanoseconds
+    private var rateWindowFrames = 0
+    private var measuredFPS = 0.0
 
     init(camera: CameraConfig, detectors: [BoundDetector], opener: any FrameSourceOpener, logger: Logger,
          emit: @escaping @Sendable ([Event]) -> Void, onEnd: @escaping @Sendable () -> Void = {}) {
@@ -36,6 +39,19 @@ final class CameraLoop: @unchecked Sendable {
     }
 
     var state: State { lock.lock(); defer { lock.unlock() }; return _state }
+
+    /// Frames given to detectors per second, over the last second or so (0 once stopped).
+    var fps: Double {
+        lock.lock(); defer { lock.unlock() }
+        let idle = Double(DispatchTime.now().uptimeNanoseconds - rateWindowStart) / 1e9
+        return _state == .running && idle < 3 ? measuredFPS : 0
+    }
+
+    /// A consistent reading of the loop's counters, for the status page and metrics.
+    var counters: (read: Int, processed: Int, errors: Int) {
+        lock.lock(); defer { lock.unlock() }
+        return (framesRead, framesProcessed, detectorErrors)
+    }
     private func set(_ s: State) { lock.lock(); _state = s; lock.unlock() }
     private var stopping: Bool { lock.lock(); defer { lock.unlock() }; return stopRequested }
 
@@ -116,7 +132,16 @@ final class CameraLoop: @unchecked Sendable {
     }
 
     private func process(_ frame: Frame) {
-        lock.lock(); framesProcessed += 1; lock.unlock()
+        lock.lock()
+        framesProcessed += 1
+        rateWindowFrames += 1
+        let now = DispatchTime.now().uptimeNanoseconds
+        if now - rateWindowStart >= 1_000_000_000 {
+            measuredFPS = Double(rateWindowFrames) / (Double(now - rateWindowStart) / 1e9)
+            rateWindowStart = now
+            rateWindowFrames = 0
+        }
+        lock.unlock()
         for bound in detectors {
             do {
                 let events = try bound.detector.process(frame)

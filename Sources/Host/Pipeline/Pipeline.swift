@@ -7,6 +7,7 @@ import PluginAPI
 struct Pipeline {
     let config: HostConfig
     let settings: Settings
+    let plugins: PluginSet
     let router: Router
     let logger: Logger
     var opener: any FrameSourceOpener = VisionSourceOpener()
@@ -14,8 +15,6 @@ struct Pipeline {
     /// One loop per camera. A detector that fails to load or rejects its config is logged and
     /// left out; the camera runs with the rest.
     func makeCameraLoops() -> [CameraLoop] {
-        let plugins = PluginSet.load(config)
-        plugins.failures.forEach { logger.error("Plugin not loaded", metadata: ["error": "\($0)"]) }
         return config.cameras.map { camera in
             let detectors: [BoundDetector] = camera.detectors.compactMap { name in
                 guard let plugin = plugins.detectors[name] else { return nil }

@@ -40,4 +40,11 @@ struct SavedEvent: Sendable {
 
     /// The seed's JSON, as published (built on the publisher's thread, not the writer's).
     var json: String { EventJSON.encode(id: id, createdAt: createdAt, event: event, data: event.dataJSON) }
+
+    /// What sinks receive.
+    var stored: StoredEvent {
+        StoredEvent(id: id, type: event.type, cameraID: event.cameraID, frameNumber: event.frameNumber,
+                    timestamp: event.timestamp, snapshotPath: event.snapshotPath, data: event.data,
+                    createdAt: EventJSON.parseSQLTimestamp(createdAt) ?? Timestamp(microsecondsSince1970: 0), json: json)
+    }
 }

@@ -145,23 +145,11 @@ final class Publisher: @unchecked Sendable {
     private func catchUp(_ redis: RedisConnection, _ db: PostgresConnection, after lastID: inout Int64) throws {
         var total = 0, skipped = 0
         while true {
-            let rows = try db.query("""
-                SELECT id, event_type, camera_id, to_char(timestamp, 'YYYY-MM-DD HH24:MI:SS.US'), frame_number,
-                       snapshot_path, event_data::text, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US'),
-                       extract(epoch FROM (now() AT TIME ZONE 'UTC') - created_at)
-                FROM events WHERE id > $1 ORDER BY id LIMIT 2000
-                """, [String(lastID)], operation: "catch-up")
-            guard rows.count > 0 else { break }
-            var batch: [SavedEvent] = []
-            for r in 0..<rows.count {
-                let id = Int64(rows[r, 0]!)!
-                lastID = id
-                if Double(rows[r, 8] ?? "0") ?? 0 > options.maxCatchUpAge { skipped += 1; continue }
-                let event = NewEvent(type: rows[r, 1]!, cameraID: rows[r, 2]!, frameNumber: Int(rows[r, 4]!)!,
-                                     timestamp: EventJSON.parseSQLTimestamp(rows[r, 3]!) ?? Timestamp(microsecondsSince1970: 0),
-                                     snapshotPath: rows[r, 5], data: (try? JSONValue(parsing: rows[r, 6]!)) ?? .null)
-                batch.append(SavedEvent(id: id, createdAt: rows[r, 7]!, event: event))
-            }
+            let rows = try EventStore.read(after: lastID, limit: 2000, from: db)
+            guard let last = rows.last else { break }
+            lastID = last.event.id
+            let batch = rows.filter { $0.ageSeconds <= options.maxCatchUpAge }.map(\.event)
+            skipped += rows.count - batch.count
             if !batch.isEmpty { try publish(batch, on: redis); onPublished(batch) }
             total += batch.count
             try Self.savePosition(db, channel: options.channel, lastID)

@@ -15,7 +15,7 @@ final class Router: @unchecked Sendable {
         var overload: OverloadPolicy = .block
     }
 
-    let stats = RouterStats()
+    let stats: RouterStats
     private let options: Options
     private let logger: Logger
     private let queue: BlockingQueue<NewEvent>
@@ -26,11 +26,12 @@ final class Router: @unchecked Sendable {
     private let overloadLogged = NSLock()
     private var overloadReported = false
 
-    init(options: Options, logger: Logger, onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
+    init(options: Options, logger: Logger, stats: RouterStats = RouterStats(),
+         onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
         self.options = options
+        self.stats = stats
         self.logger = logger
         queue = BlockingQueue(capacity: options.queueCapacity)
-        let stats = self.stats
         publisher = Publisher(options: options.publish, databaseURL: options.databaseURL, logger: logger,
                               stats: stats, onPublished: onPublished)
         writer = EventWriter(databaseURL: options.databaseURL, channel: options.publish.channel, queue: queue,

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+
+/// An API error: its status and a JSON body `{"error": "<parameter>: <what was expected>"}`.
+struct APIError: HTTPResponseError {
+    let status: HTTPResponse.Status
+    let message: String
+
+    init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
+
+    /// A 400 naming the query or path parameter and what was expected.
+    static func badParameter(_ name: String, _ expected: String, found: String? = nil) -> APIError {
+        APIError(.badRequest, found.map { "\(name): expected \(expected), found \(APIError.quote($0))" } ?? "\(name): expected \(expected)")
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body: [UInt8] = Array("{\"error\": ".utf8)
+        EventJSON.writeString(message, &body)
+        body.append(UInt8(ascii: "}"))
+        return Response.json(body, status: status)
+    }
+
+    /// A found value for a message: quoted, at most 60 characters.
+    static func quote(_ value: String) -> String {
+        "\"" + (value.count > 60 ? value.prefix(60) + "…" : value) + "\""
+    }
+}
+
+/// Turns every error into the API's JSON error body: unknown routes become 404, anything
+/// unexpected a 500 that is logged (its details stay in the log, not the response).
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as HTTPError {
+            let message = error.body ?? (error.status == .notFound ? "no such route: \(request.uri.path)" : error.status.reasonPhrase)
+            throw APIError(error.status, message)
+        } catch {
+            context.logger.error("API request failed", metadata: ["error": "\(error)", "http.path": "\(request.uri.path)"])
+            throw APIError(.internalServerError, "internal error (see the vigil log)")
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response from UTF-8 bytes.
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The REST API (Hummingbird 2): the seed's event endpoints, status, metrics and OpenAPI.
+enum APIServer {
+    /// What the API needs from the service.
+    struct Options: Sendable {
+        var host = "0.0.0.0"
+        var port = 8069
+        var databaseURL: String
+        var snapshotsDir: String
+        /// When set, every /api route requires `Authorization: Bearer <token>`.
+        var token: String?
+        var version = VigilVersion.current
+    }
+
+    /// The route table, also used by tests without a socket.
+    static func buildRouter(options: Options, repository: EventRepository, view: ServiceView,
+                            metrics: VigilMetrics) -> Hummingbird.Router<BasicRequestContext> {
+        let router = Hummingbird.Router()
+        router.middlewares.add(JSONErrorMiddleware())
+        if let token = options.token, !token.isEmpty { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
+        EventsController(repository: repository, snapshotsDir: options.snapshotsDir).addRoutes(to: router.group("api"))
+        router.get("/", use: StatusController(repository: repository, view: view, version: options.version).status)
+        router.get("/metrics", use: MetricsController(metrics: metrics, view: view).scrape)
+        router.get("/openapi.json", use: OpenAPIController(repository: repository, version: options.version,
+                                                           bearerToken: options.token?.isEmpty == false).document)
+        return router
+    }
+
+    /// The application, a Service for the ServiceGroup. `onRunning` gets the bound port.
+    static func build(options: Options, pool: DatabasePool, view: ServiceView, metrics: VigilMetrics, logger: Logger,
+                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = buildRouter(options: options, repository: EventRepository(pool: pool), view: view, metrics: metrics)
+        var apiLogger = logger
+        apiLogger[metadataKey: "component"] = "api"
+        return Application(router: router,
+                           configuration: .init(address: .hostname(options.host, port: options.port), serverName: "vigil"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
+                           logger: apiLogger)
+    }
+}
+
+/// vigil's own version, reported by the API and `vigil --version`.
+enum VigilVersion {
+    static let current = "0.5.0"
+}

@@ -1,0 +1,19 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Runs the REST API inside the service group. If it cannot start (the port is taken, say) that is
+/// logged as critical and the rest of vigil keeps running: cameras, saving and publishing matter more.
+struct APIService<App: ApplicationProtocol>: Service {
+    let app: App
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await app.run()
+        } catch {
+            logger.critical("REST API stopped; cameras, router and sinks keep running", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import PluginAPI
+
+/// `/api/events…`: the seed's query API over the stored events.
+struct EventsController<Context: RequestContext>: Sendable {
+    let repository: EventRepository
+    /// Where snapshot files live (`SNAPSHOTS_DIR`); snapshot paths never resolve outside it.
+    let snapshotsDir: String
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("events", use: list)
+        group.get("events/stats", use: stats)
+        group.get("events/{id}", use: event)
+        group.get("events/{id}/snapshot", use: snapshot)
+    }
+
+    /// `GET /api/events`: filters, pages, newest first.
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let query = try EventQuery(request.uri.queryParameters)
+        if let type = query.eventType {
+            let known = try await repository.eventTypes()
+            guard known.contains(type) else {
+                throw APIError.badParameter("event_type", "a known event type (\(known.sorted().joined(separator: ", ")))", found: type)
+            }
+        }
+        let (events, total) = try await repository.list(query)
+        var out: [UInt8] = Array("{\"events\": [".utf8)
+        for (i, e) in events.enumerated() {
+            if i > 0 { out.append(contentsOf: ", ".utf8) }
+            out.append(contentsOf: e.json.utf8)
+        }
+        let pages = (total + query.pageSize - 1) / query.pageSize
+        out.append(contentsOf: "], \"total\": \(total), \"page\": \(query.page), \"page_size\": \(query.pageSize), \"total_pages\": \(pages)}".utf8)
+        return .json(out)
+    }
+
+    /// `GET /api/events/{id}`
+    @Sendable func event(_ request: Request, context: Context) async throws -> Response {
+        let id = try Self.id(context)
+        guard let e = try await repository.event(id: id) else { throw APIError(.notFound, "id: no event with id \(id)") }
+        return .json(Array(e.json.utf8))
+    }
+
+    /// `GET /api/events/{id}/snapshot`: the PNG, 404 when there is none.
+    @Sendable func snapshot(_ request: Request, context: Context) async throws -> Response {
+        let id = try Self.id(context)
+        guard let e = try await repository.event(id: id) else { throw APIError(.notFound, "id: no event with id \(id)") }
+        guard let relative = e.event.snapshotPath else { throw APIError(.notFound, "id: event \(id) has no snapshot") }
+        guard let path = SnapshotPath.resolve(relative, under: snapshotsDir),
+              let data = FileManager.default.contents(atPath: path) else {
+            throw APIError(.notFound, "id: the snapshot file of event \(id) is gone")
+        }
+        return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `GET /api/events/stats`
+    @Sendable func stats(_ request: Request, context: Context) async throws -> Response {
+        .json(Array(try await EventStats.read(repository).utf8))
+    }
+
+    static func id(_ context: Context) throws -> Int {
+        let text = context.parameters.get("id") ?? ""
+        return try EventQuery.int(text, "id", 1...Int(Int32.max))
+    }
+}
+
+/// Resolves a stored `snapshot_path` inside `SNAPSHOTS_DIR`, refusing anything that would leave it
+/// (`..`, absolute paths, symbolic links pointing out). Stored paths start with the folder's own
+/// name, as in the seed (`snapshots/2024-10-11/camera-01/motion_12_1728649696.png`).
+enum SnapshotPath {
+    static func resolve(_ relative: String, under root: String) -> String? {
+        let rootURL = URL(fileURLWithPath: root).standardized
+        let name = rootURL.lastPathComponent
+        let candidate = relative.hasPrefix(name + "/")
+            ? rootURL.deletingLastPathComponent().path + "/" + relative : rootURL.path + "/" + relative
+        guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.contains("\0"),
+              !relative.split(separator: "/").contains(where: { $0 == ".." }),
+              let realRoot = realPath(rootURL.path), let real = realPath(candidate),
+              real.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/") else { return nil }
+        return real
+    }
+
+    private static func realPath(_ p: String) -> String? {
+        guard let r = realpath(p, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+
+/// `GET /openapi.json`: an OpenAPI 3.0 description of the routes, built per request so the
+/// `event_type` enum lists the types the data actually holds (third-party plugins add their own).
+struct OpenAPIController<Context: RequestContext>: Sendable {
+    let repository: EventRepository
+    let version: String
+    let bearerToken: Bool
+
+    @Sendable func document(_ request: Request, context: Context) async throws -> Response {
+        let types = try await repository.eventTypes().sorted()
+        var typesJSON: [UInt8] = Array("[".utf8)
+        for (i, t) in types.enumerated() { if i > 0 { typesJSON.append(contentsOf: ", ".utf8) }; EventJSON.writeString(t, &typesJSON) }
+        typesJSON.append(UInt8(ascii: "]"))
+        let text = OpenAPIDocument.template
+            .replacingOccurrences(of: "\"@EVENT_TYPES@\"", with: String(decoding: typesJSON, as: UTF8.self))
+            .replacingOccurrences(of: "@VERSION@", with: version)
+            .replacingOccurrences(of: "\"@SECURITY@\"", with: bearerToken ? "[{\"bearerAuth\": []}]" : "[]")
+            .replacingOccurrences(of: "\"@UNAUTHORIZED@\"", with: bearerToken ? OpenAPIDocument.unauthorized : "")
+            .replacingOccurrences(of: "@CAMERA_PATTERN@", with: OpenAPIDocument.cameraPattern)
+        return .json(Array(text.utf8))
+    }
+}
+
+enum OpenAPIDocument {
+    static let cameraPattern = "^[A-Za-z0-9][A-Za-z0-9 _.:@-]{0,99}$"
+    static let unauthorized = "\"401\": {\"$ref\": \"#/components/responses/Unauthorized\"},"
+
+    static let template = """
+    {
+      "openapi": "3.0.3",
+      "info": {"title": "vigil", "version": "@VERSION@",
+               "description": "Stored security-camera events (motion, tracking, ANPR and third-party types), their snapshots, statistics, service status and metrics."},
+      "security": "@SECURITY@",
+      "paths": {
+        "/api/events": {"get": {
+          "operationId": "listEvents", "summary": "Events, newest first, filtered and paged.",
+          "parameters": [
+            {"name": "camera_id", "in": "query", "schema": {"type": "string", "pattern": "@CAMERA_PATTERN@"}},
+            {"name": "event_type", "in": "query", "schema": {"type": "string", "enum": "@EVENT_TYPES@"}},
+            {"name": "start_time", "in": "query", "description": "ISO 8601, inclusive; without a zone it is UTC.", "schema": {"type": "string", "format": "date-time"}},
+            {"name": "end_time", "in": "query", "description": "ISO 8601, inclusive; not before start_time.", "schema": {"type": "string", "format": "date-time"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}},
+            {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}
+          ],
+          "responses": {
+            "200": {"description": "One page of events.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventPage"}}}},
+            "@UNAUTHORIZED@"
+            "400": {"$ref": "#/components/responses/BadRequest"}
+          }}},
+        "/api/events/stats": {"get": {
+          "operationId": "eventStats", "summary": "Counts by type and camera, first and last event, the last 24 hours by hour.",
+          "responses": {
+            "@UNAUTHORIZED@"
+            "200": {"description": "Statistics.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stats"}}}}
+          }}},
+        "/api/events/{id}": {"get": {
+          "operationId": "getEvent", "summary": "One event.",
+          "parameters": [{"$ref": "#/components/parameters/EventID"}],
+          "responses": {
+            "200": {"description": "The event.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}},
+            "@UNAUTHORIZED@"
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "404": {"$ref": "#/components/responses/NotFound"}
+          }}},
+        "/api/events/{id}/snapshot": {"get": {
+          "operationId": "getEventSnapshot", "summary": "The event's snapshot PNG.",
+          "parameters": [{"$ref": "#/components/parameters/EventID"}],
+          "responses": {
+            "200": {"description": "The PNG file.", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+            "@UNAUTHORIZED@"
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "404": {"$ref": "#/components/responses/NotFound"}
+          }}},
+        "/": {"get": {
+          "operationId": "status", "summary": "Service status: PostgreSQL, Redis, uptime, cameras, router, sinks.", "security": [],
+          "responses": {
+            "200": {"description": "Healthy.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+            "503": {"description": "PostgreSQL or Redis unreachable.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}}
+          }}},
+        "/metrics": {"get": {
+          "operationId": "metrics", "summary": "Prometheus metrics.", "security": [],
+          "responses": {"200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        "/openapi.json": {"get": {
+          "operationId": "openapi", "summary": "This document.", "security": [],
+          "responses": {"200": {"description": "OpenAPI 3.0.", "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+      },
+      "components": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "API_TOKEN"}},
+        "parameters": {
+          "EventID": {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+        },
+        "responses": {
+          "BadRequest": {"description": "A parameter is malformed or out of range; the message names it.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "NotFound": {"description": "No such event, or it has no snapshot.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Unauthorized": {"description": "API_TOKEN is set and the request did not carry it.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        },
+        "schemas": {
+          "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}, "additionalProperties": false},
+          "Event": {"type": "object",
+            "required": ["id", "event_type", "camera_id", "timestamp", "frame_number", "snapshot_path", "event_data", "created_at"],
+            "properties": {
+              "id": {"type": "integer", "minimum": 1},
+              "event_type": {"type": "string", "minLength": 1, "maxLength": 50},
+              "camera_id": {"type": "string", "minLength": 1, "maxLength": 100},
+              "timestamp": {"type": "string", "description": "UTC, milliseconds, e.g. 2024-10-11T12:34:56.789Z", "pattern": "^\\\\d{4}-\\\\d{2}-\\\\d{2}T\\\\d{2}:\\\\d{2}:\\\\d{2}\\\\.\\\\d{3}Z$"},
+              "frame_number": {"type": "integer", "minimum": 0},
+              "snapshot_path": {"type": "string", "nullable": true},
+              "event_data": {"type": "object"},
+              "created_at": {"type": "string", "description": "UTC, microseconds, e.g. 2024-10-11T12:34:56.789123", "pattern": "^\\\\d{4}-\\\\d{2}-\\\\d{2}T\\\\d{2}:\\\\d{2}:\\\\d{2}\\\\.\\\\d{6}$"}
+            }},
+          "EventPage": {"type": "object", "required": ["events", "total", "page", "page_size", "total_pages"],
+            "properties": {
+              "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+              "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
+              "page_size": {"type": "integer", "minimum": 1, "maximum": 500}, "total_pages": {"type": "integer", "minimum": 0}
+            }},
+          "Stats": {"type": "object", "required": ["total", "by_event_type", "by_camera", "first_event_time", "last_event_time", "last_24_hours"],
+            "properties": {
+              "total": {"type": "integer", "minimum": 0},
+              "by_event_type": {"type": "object", "additionalProperties": {"type": "integer"}},
+              "by_camera": {"type": "object", "additionalProperties": {"type": "integer"}},
+              "first_event_time": {"type": "string", "nullable": true},
+              "last_event_time": {"type": "string", "nullable": true},
+              "last_24_hours": {"type": "array", "minItems": 24, "maxItems": 24, "items": {"type": "object", "required": ["hour", "count"],
+                "properties": {"hour": {"type": "string"}, "count": {"type": "integer", "minimum": 0}}}}
+            }},
+          "Status": {"type": "object", "required": ["service", "version", "status", "uptime_seconds", "postgres", "redis", "cameras", "router", "sinks"],
+            "properties": {
+              "service": {"type": "string"}, "version": {"type": "string"}, "status": {"type": "string", "enum": ["ok", "degraded"]},
+              "uptime_seconds": {"type": "number"},
+              "postgres": {"type": "object", "properties": {"reachable": {"type": "boolean"}, "server_version": {"type": "string", "nullable": true}, "error": {"type": "string", "nullable": true}}},
+              "redis": {"type": "object", "properties": {"reachable": {"type": "boolean"}, "redis_version": {"type": "string", "nullable": true}, "error": {"type": "string", "nullable": true}}},
+              "cameras": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "state": {"type": "string"}, "fps": {"type": "number"},
+                "frames_read": {"type": "integer"}, "frames_processed": {"type": "integer"}, "detector_errors": {"type": "integer"}}}},
+              "router": {"type": "object", "additionalProperties": {"type": "integer"}},
+              "sinks": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "pending": {"type": "integer"}, "disabled": {"type": "boolean"}}}}
+            }}
+        }
+      }
+    }
+    """
+}
