@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "Host",
             dependencies: [
-                pluginAPI, "VigilPostgres", "VigilRedis", "VigilVision",
+                pluginAPI, "VigilPostgres", "VigilRedis", "VigilVision", "VigilCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

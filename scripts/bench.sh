@@ -15,6 +15,9 @@ scripts/with-services.sh bash -c '
   echo "# latency at 100/s";      $vigil bench router --events 1000 --rate 100 | tail -1
   echo "# latency at 1,000/s";    $vigil bench router --events 10000 --rate 1000 | tail -1
   echo "# throughput (3 runs)";    for i in 1 2 3; do $vigil bench router --events 100000 | tail -1; done
+  echo "# REST API over 1,000,000 events"; $vigil bench api --events 1000000 --requests 2000 2>/dev/null
 '
+echo "# webhook delivery to a local endpoint (3 runs)"
+for i in 1 2 3; do .build/release/vigil bench webhook --events 20000 | tail -1; done
 echo "# motion on $video"
 .build/release/vigil bench motion --video "$video"

@@ -3,7 +3,7 @@
 # Arguments override the list.
 set -euo pipefail
 packages=("$@")
-[ ${#packages[@]} -gt 0 ] || packages=(libhiredis-dev libpq-dev postgresql redis-server libopencv-dev opencv-data
+[ ${#packages[@]} -gt 0 ] || packages=(libhiredis-dev libpq-dev libssl-dev postgresql redis-server libopencv-dev opencv-data
   libcurl4-openssl-dev libtesseract-dev tesseract-ocr-eng)
 missing=()
 for p in "${packages[@]}"; do

@@ -13,18 +13,20 @@ import XCTest
 final class APIFixture: @unchecked Sendable {
     let port: Int
     let snapshotsDir: String
-    let metrics = VigilMetrics()
+    let metrics: VigilMetrics
     private let group: ServiceGroup
     private let pool: DatabasePool
     private let task: Task<Void, any Error>
 
-    init(token: String? = nil, view: ServiceView = ServiceView(), snapshotsDir: String? = nil) async throws {
+    init(token: String? = nil, view: ServiceView = ServiceView(), metrics: VigilMetrics = VigilMetrics(),
+         snapshotsDir: String? = nil) async throws {
+        self.metrics = metrics
         let services = try TestSupport.services()
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         self.snapshotsDir = snapshotsDir ?? TestSupport.tempDir("snapshots") + "/snapshots"
         try FileManager.default.createDirectory(atPath: self.snapshotsDir, withIntermediateDirectories: true)
-        pool = DatabasePool(url: services.database, size: 2, logger: logger)
+        pool = DatabasePool(url: services.database, size: 2, logger: logger, prepare: EventRepository.prepare)
         let ready = AsyncStream<Int>.makeStream()
         let app = APIServer.build(
             options: .init(host: "127.0.0.1", port: 0, databaseURL: services.database, snapshotsDir: self.snapshotsDir, token: token),

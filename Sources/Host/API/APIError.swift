@@ -34,12 +34,30 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPError where error.status == .notFound && request.method != .get && Self.isRoute(request.uri.path) {
+            var response = try APIError(.methodNotAllowed, "\(request.method.rawValue) \(request.uri.path): only GET is allowed")
+                .response(from: request, context: context)
+            response.headers[.allow] = "GET"
+            return response
         } catch let error as HTTPError {
             let message = error.body ?? (error.status == .notFound ? "no such route: \(request.uri.path)" : error.status.reasonPhrase)
             throw APIError(error.status, message)
         } catch {
             context.logger.error("API request failed", metadata: ["error": "\(error)", "http.path": "\(request.uri.path)"])
             throw APIError(.internalServerError, "internal error (see the vigil log)")
+        }
+    }
+
+    /// Whether `path` is one of the API's (GET) routes.
+    static func isRoute(_ path: String) -> Bool {
+        let s = path.split(separator: "/", omittingEmptySubsequences: true)
+        switch s.count {
+        case 0: return true
+        case 1: return s[0] == "metrics" || s[0] == "openapi.json"
+        case 2: return s[0] == "api" && s[1] == "events"
+        case 3: return s[0] == "api" && s[1] == "events"
+        case 4: return s[0] == "api" && s[1] == "events" && s[3] == "snapshot"
+        default: return false
         }
     }
 }

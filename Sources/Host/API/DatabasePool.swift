@@ -16,9 +16,13 @@ final class DatabasePool: @unchecked Sendable {
     private let logger: Logger
     private let done = DispatchGroup()
 
-    /// Starts `size` threads; connections open on first use.
-    init(url: String, size: Int = 4, logger: Logger) {
+    private let prepare: @Sendable (PostgresConnection) throws -> Void
+
+    /// Starts `size` threads; connections open on first use and are handed to `prepare` once
+    /// (the API creates the schema there, so it works on an empty database).
+    init(url: String, size: Int = 4, logger: Logger, prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
         self.url = url
+        self.prepare = prepare
         self.logger = logger
         jobs = BlockingQueue(capacity: 10_000)
         for i in 0..<max(1, size) {
@@ -52,8 +56,12 @@ final class DatabasePool: @unchecked Sendable {
         while let batch = jobs.popBatch(max: 1) {
             for job in batch {
                 do {
-                    let conn = try connection ?? PostgresConnection(url)
-                    connection = conn
+                    let conn: PostgresConnection
+                    if let connection { conn = connection } else {
+                        conn = try PostgresConnection(url)
+                        try prepare(conn)
+                        connection = conn
+                    }
                     job.body(conn)
                     if !conn.isConnected { connection = nil }
                 } catch {

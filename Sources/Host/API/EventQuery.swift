@@ -34,7 +34,7 @@ struct EventQuery: Sendable, Equatable {
     var offset: Int { (page - 1) * pageSize }
 
     static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
-        guard text.utf8.count <= 9, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Int(text), range.contains(v) else {
+        guard text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Int(text), range.contains(v) else {
             throw APIError.badParameter(name, "a whole number from \(range.lowerBound) to \(range.upperBound)", found: text)
         }
         return v

@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
-        let pool = DatabasePool(url: databaseURL, size: 4, logger: logger)
+        let pool = DatabasePool(url: databaseURL, size: 4, logger: logger, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
         let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis)
         let api = APIServer.build(
