@@ -48,7 +48,16 @@ struct DeadLetterReplay: AsyncParsableCommand {
         var selection = try SinkSelection(name: sink, options: options, file: file)
         let path = selection.policy.deadLetterPath
         if let maxAttempts { selection.policy.maxAttempts = max(1, maxAttempts) }
-        // Move the file aside first: a running vigil keeps appending to a new one, nothing is lost.
+        // The sink first: if it cannot start, the file stays as it is.
+        let plugins = PluginSet.load(selection.config)
+        guard let plugin = plugins.sinks.first(where: { $0.entry.name == sink }) else {
+            throw ValidationError(plugins.failures.map(\.description).joined(separator: "\n"))
+        }
+        let stats = RouterStats()
+        let runner = SinkRunner(name: sink, sink: try plugins.makeSink(plugin, file: selection.config.file, logger: logger),
+                                policy: selection.policy, logger: logger, stats: stats)
+        // Move the file aside: a running vigil keeps appending to a new one, nothing is lost. Files
+        // left aside by an interrupted replay are picked up too.
         let claimed = "\(path).replaying-\(getpid())"
         if rename(path, claimed) != 0 && errno != ENOENT {
             throw ValidationError("\(path): cannot move it aside for replay: \(String(cString: strerror(errno)))")
@@ -57,16 +66,11 @@ struct DeadLetterReplay: AsyncParsableCommand {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? [])
             .filter { $0.hasPrefix(base + ".replaying-") }.sorted()
             .map { (directory as NSString).appendingPathComponent($0) }
-        guard !files.isEmpty else { print("replay sink=\(sink) events=0 delivered=0 dead_lettered=0"); return }
-
-        let plugins = PluginSet.load(selection.config)
-        guard let plugin = plugins.sinks.first(where: { $0.entry.name == sink }) else {
-            files.forEach { _ = rename($0, path + ".replaying-\(getpid())") }
-            throw ValidationError(plugins.failures.map(\.description).joined(separator: "\n"))
+        guard !files.isEmpty else {
+            await runner.closeSink()
+            print("replay sink=\(sink) events=0 delivered=0 dead_lettered=0")
+            return
         }
-        let stats = RouterStats()
-        let runner = SinkRunner(name: sink, sink: try plugins.makeSink(plugin, file: selection.config.file, logger: logger),
-                                policy: selection.policy, logger: logger, stats: stats)
         var events: [StoredEvent] = []
         for file in files {
             let (entries, bad) = try DeadLetterFile.read(path: file)
