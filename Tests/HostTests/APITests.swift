@@ -205,6 +205,7 @@ final class APITests: XCTestCase {
     func testStatusMetricsAndOpenAPI() async throws {
         let services = try TestSupport.services()
         let metrics = VigilMetrics()
+        metrics.declare(sinks: ["alerts"])
         let stats = RouterStats(metrics: metrics)
         let f = try RouterFixture(stats: stats)
         try f.save([f.event("metrics-\(UUID().uuidString.prefix(6))", 1)])
@@ -222,6 +223,8 @@ final class APITests: XCTestCase {
         XCTAssertTrue(text.contains(#"vigil_events_total{outcome="saved"} 1"#), text)
         XCTAssertTrue(text.contains(#"vigil_events_total{outcome="published"} 1"#), text)
         XCTAssertTrue(text.contains("vigil_router_queue_depth 0"), text)
+        XCTAssertTrue(text.contains(#"vigil_events_total{outcome="spooled"} 0"#), "declared at 0: \(text)")
+        XCTAssertTrue(text.contains(#"vigil_sink_retries_total{sink="alerts"} 0"#), text)
 
         let spec = try await api.json("/openapi.json")
         XCTAssertEqual(spec.value["openapi"]?.stringValue, "3.0.3")

@@ -22,6 +22,14 @@ final class VigilMetrics: @unchecked Sendable {
         counter(key).increment(by: Int64(n))
     }
 
+    /// Creates counters at 0 so they show in `/metrics` before their first event (Prometheus
+    /// rates need the zero): the router's outcomes, and each sink's.
+    func declare(sinks: [String]) {
+        let keys = ["saved", "published", "spooled", "dropped", "rejected"]
+            + sinks.flatMap { name in ["delivered", "retries", "dead_lettered", "skipped"].map { "sink.\(name).\($0)" } }
+        for key in keys { _ = counter(key) }
+    }
+
     /// Sets a gauge, e.g. `vigil_camera_fps{camera="camera-01"}`.
     func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()

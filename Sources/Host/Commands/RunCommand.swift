@@ -43,6 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
                                                             logger: logger, stats: stats),
                                  databaseURL: databaseURL, logger: logger, stats: stats)
+        metrics.declare(sinks: sinks.runners.map(\.name))
         let router = try Router(options: .init(
             databaseURL: databaseURL,
             publish: PublishOptions.from(settings),
