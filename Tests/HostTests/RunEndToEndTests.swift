@@ -79,6 +79,26 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertTrue(rows.allSatisfy { $0.snapshot == nil }, "an unwritable snapshot folder leaves snapshot_path null")
     }
 
+    func testRunDeliversSavedEventsToAWebhookSink() async throws {
+        let server = try await ScriptedHTTPServer()
+        let square = try VideoFixtures.movingSquare()
+        let camera = "hook-\(UUID().uuidString.prefix(6))"
+        let (run, _) = try run(config: """
+            {"plugin_dir": "\(TestSupport.buildDir)",
+             "cameras": [{"id": "\(camera)", "source": "\(square)", "detectors": ["motion"]}],
+             "detectors": [{"name": "motion", "library": "libMotion.so"}],
+             "sinks": [{"name": "e2e-\(camera)", "library": "libWebhook.so",
+                        "config": {"url": "\(server.url("e2e"))", "secret_env": "E2E_SECRET"}}]}
+            """, env: ["E2E_SECRET": "shh", "DEAD_LETTER_DIR": "dl"])
+        await server.stop()
+        XCTAssertEqual(run.output.status, 0, run.output.stderr)
+        let rows = try rows(camera: camera)
+        XCTAssertGreaterThanOrEqual(rows.count, 2, run.output.stderr)
+        let delivered = server.requests("e2e").compactMap { try? JSONValue(parsing: $0.text)["id"]?.intValue }
+        XCTAssertEqual(delivered.sorted(), rows.map(\.id), "every saved event reached the webhook before vigil exited")
+        XCTAssertTrue(server.requests("e2e").allSatisfy { $0.headers["webhook-signature"]?.hasPrefix("v1,") == true })
+    }
+
     func testCheckCommandListsShippedPluginsAndRefusesBadConfig() throws {
         let ok = try TestSupport.run(TestSupport.vigil, ["check"], directory: TestSupport.root)
         XCTAssertEqual(ok.status, 0, ok.stderr)

@@ -42,7 +42,8 @@ struct RunCommand: AsyncParsableCommand {
         let stats = RouterStats(metrics: metrics)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
                                                             logger: logger, stats: stats),
-                                 databaseURL: databaseURL, logger: logger, stats: stats)
+                                 databaseURL: databaseURL, logger: logger, stats: stats,
+                                 drainTime: .milliseconds(Int((settings.environment["SINK_DRAIN_SECONDS"].flatMap(Double.init) ?? 5) * 1000)))
         metrics.declare(sinks: sinks.runners.map(\.name))
         let router = try Router(options: .init(
             databaseURL: databaseURL,

@@ -9,10 +9,13 @@ final class SinksService: Service, @unchecked Sendable {
     let runners: [SinkRunner]
     private let catchUps: [SinkCatchUp]
     private let logger: Logger
+    /// How long shutdown waits for the sinks' queues to empty (`SINK_DRAIN_SECONDS`, default 5).
+    private let drainTime: Duration
 
-    init(runners: [SinkRunner], databaseURL: String, logger: Logger, stats: RouterStats) {
+    init(runners: [SinkRunner], databaseURL: String, logger: Logger, stats: RouterStats, drainTime: Duration = .seconds(5)) {
         self.runners = runners
         self.logger = logger
+        self.drainTime = drainTime
         catchUps = runners.map { SinkCatchUp(runner: $0, databaseURL: databaseURL, logger: logger, stats: stats) }
     }
 
@@ -47,18 +50,23 @@ final class SinksService: Service, @unchecked Sendable {
             logger.info("Sink started", metadata: ["sink.name": "\(r.name)", "concurrency": "\(r.policy.concurrency)",
                         "max_attempts": "\(r.policy.maxAttempts)", "dead_letter": "\(r.policy.deadLetterPath)"])
         }
-        // On shutdown: no new events, and a retry that is waiting is cancelled (its event stays after
-        // the sink's position and is delivered after the restart); a request in flight finishes.
-        await withGracefulShutdownHandler {
-            await cancelWhenGracefulShutdown { [runners] in
-                await withTaskGroup(of: Void.self) { group in
-                    for r in runners { group.addTask { await r.runWorkers() } }
-                }
+        let workers = Task { [runners] in
+            await withTaskGroup(of: Void.self) { group in
+                for r in runners { group.addTask { await r.runWorkers() } }
             }
-            try? await gracefulShutdown()  // every sink may have ended early (none, or all disabled)
-        } onGracefulShutdown: { [runners] in
-            runners.forEach { $0.queue.close() }
         }
+        try? await gracefulShutdown()
+        // The router has saved and published everything by now (it stops before the sinks): give
+        // the queues a moment to empty, then stop. A retry still waiting is cancelled; its event
+        // stays after the sink's position and is delivered after the restart.
+        let deadline = ContinuousClock.now + drainTime
+        while ContinuousClock.now < deadline,
+              runners.contains(where: { $0.disabled == nil && ($0.queue.depth > 0 || $0.queue.catchingUp) }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        runners.forEach { $0.queue.close() }
+        workers.cancel()
+        await workers.value
         await stopCatchUps()
         for r in runners { await r.closeSink() }
     }
