@@ -26,10 +26,10 @@ final class APIFixture: @unchecked Sendable {
         logger.logLevel = .warning
         self.snapshotsDir = snapshotsDir ?? TestSupport.tempDir("snapshots") + "/snapshots"
         try FileManager.default.createDirectory(atPath: self.snapshotsDir, withIntermediateDirectories: true)
-        pool = DatabasePool(url: services.database, size: 2, logger: logger, prepare: EventRepository.prepare)
+        pool = DatabasePool(url: services.database, size: 2, prepare: EventRepository.prepare)
         let ready = AsyncStream<Int>.makeStream()
         let app = APIServer.build(
-            options: .init(host: "127.0.0.1", port: 0, databaseURL: services.database, snapshotsDir: self.snapshotsDir, token: token),
+            options: .init(host: "127.0.0.1", port: 0, snapshotsDir: self.snapshotsDir, token: token),
             pool: pool, view: view, metrics: metrics, logger: logger, onRunning: { ready.continuation.yield($0) })
         group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         task = Task { [group] in try await group.run() }

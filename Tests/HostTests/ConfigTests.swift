@@ -98,7 +98,7 @@ final class ConfigTests: XCTestCase {
             .replacingOccurrences(of: "\"enabled\": false", with: "\"enabled\": true")
         let enabled = try HostConfig.parse(text, file: "plugins.json", baseDir: TestSupport.root, environment: [:])
         XCTAssertEqual(enabled.sinks.map(\.name), ["alerts"])
-        let policy = try DeliveryPolicy.read(enabled.sinks[0], file: "plugins.json", baseDir: TestSupport.root, environment: [:])
+        let policy = try DeliveryPolicy.read(enabled.sinks[0], in: enabled, environment: [:])
         XCTAssertEqual(policy.maxAttempts, 8)
         XCTAssertEqual(policy.backoffCap, .seconds(60))
     }

@@ -9,7 +9,7 @@ final class DeliveryPolicyTests: XCTestCase {
         let config = try HostConfig.parse("""
             {"sinks": [{"name": "s", "library": "x.so", "delivery": \(delivery)}]}
             """, file: "plugins.json", baseDir: "/etc/vigil", environment: [:])
-        return try DeliveryPolicy.read(config.sinks[0], file: "plugins.json", baseDir: "/etc/vigil", environment: [:])
+        return try DeliveryPolicy.read(config.sinks[0], in: config, environment: [:])
     }
 
     func testFullJitterStaysUnderTheDoublingCeilingAndTheCap() throws {
@@ -18,10 +18,10 @@ final class DeliveryPolicyTests: XCTestCase {
         for (attempt, ceiling) in [(1, 0.1), (2, 0.2), (3, 0.4), (4, 0.8), (5, 1.0), (40, 1.0)] {
             XCTAssertEqual(p.backoff(afterAttempt: attempt, random: { 0 }), .zero)
             let top = p.backoff(afterAttempt: attempt, random: { 0.999999 })
-            XCTAssertEqual(Double(top.components.attoseconds) / 1e18 + Double(top.components.seconds), ceiling, accuracy: 0.001)
+            XCTAssertEqual(top.inSeconds, ceiling, accuracy: 0.001)
             let samples = (0..<2000).map { _ in p.backoff(afterAttempt: attempt) }
             XCTAssertTrue(samples.allSatisfy { $0 >= .zero && $0 <= .milliseconds(Int(ceiling * 1000)) })
-            let mean = samples.map { Double($0.components.attoseconds) / 1e18 + Double($0.components.seconds) }.reduce(0, +) / 2000
+            let mean = samples.map(\.inSeconds).reduce(0, +) / 2000
             XCTAssertEqual(mean, ceiling / 2, accuracy: ceiling * 0.1, "uniform in [0, ceiling]")
         }
         XCTAssertEqual(p.honoured(.seconds(7)), .seconds(7))

@@ -8,7 +8,6 @@ enum APIServer {
     struct Options: Sendable {
         var host = "0.0.0.0"
         var port = 8069
-        var databaseURL: String
         var snapshotsDir: String
         /// When set, every /api route requires `Authorization: Bearer <token>`.
         var token: String?

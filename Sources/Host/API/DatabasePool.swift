@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import VigilPostgres
 
 /// A few libpq connections, each owned by its own thread (libpq blocks; the cooperative pool
@@ -13,17 +12,15 @@ final class DatabasePool: @unchecked Sendable {
 
     private let url: String
     private let jobs: BlockingQueue<Job>
-    private let logger: Logger
     private let done = DispatchGroup()
 
     private let prepare: @Sendable (PostgresConnection) throws -> Void
 
     /// Starts `size` threads; connections open on first use and are handed to `prepare` once
     /// (the API creates the schema there, so it works on an empty database).
-    init(url: String, size: Int = 4, logger: Logger, prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
+    init(url: String, size: Int = 4, prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
         self.url = url
         self.prepare = prepare
-        self.logger = logger
         jobs = BlockingQueue(capacity: 10_000)
         for i in 0..<max(1, size) {
             done.enter()

@@ -23,9 +23,9 @@ struct APIBench: AsyncParsableCommand {
         try EventRepository.prepare(db)  // the API's session settings, so the plan printed is the API's
         try fill(db, logger: logger)
 
-        let pool = DatabasePool(url: url, size: 4, logger: logger, prepare: EventRepository.prepare)
+        let pool = DatabasePool(url: url, size: 4, prepare: EventRepository.prepare)
         let ports = AsyncStream.makeStream(of: Int.self)
-        let app = APIServer.build(options: .init(host: "127.0.0.1", port: 0, databaseURL: url, snapshotsDir: settings.snapshotsDir),
+        let app = APIServer.build(options: .init(host: "127.0.0.1", port: 0, snapshotsDir: settings.snapshotsDir),
                                   pool: pool, view: ServiceView(), metrics: VigilMetrics(), logger: logger,
                                   onRunning: { ports.continuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

@@ -50,12 +50,10 @@ struct CheckCommand: ParsableCommand {
                 report.lines.append(line(plugin))
             } catch { report.errors.append("\(error)") }
         }
-        let baseDir = URL(fileURLWithPath: config.file).deletingLastPathComponent().path
         for plugin in plugins.sinks {
             do {
-                _ = try DeliveryPolicy.read(plugin.entry, file: config.file, baseDir: baseDir, environment: settings.environment)
-                let sink = try plugins.makeSink(plugin, file: config.file, logger: logger)
-                _ = sink
+                _ = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment)
+                _ = try plugins.makeSink(plugin, file: config.file, logger: logger)
                 report.lines.append(line(plugin))
             } catch { report.errors.append("\(error)") }
         }

@@ -24,9 +24,7 @@ struct SinkSelection {
             throw ValidationError("\(config.file): no sink named \"\(name)\" (have: \(config.sinks.map(\.name).joined(separator: ", ")))")
         }
         self.entry = entry
-        var policy = try DeliveryPolicy.read(entry, file: config.file,
-                                             baseDir: URL(fileURLWithPath: config.file).deletingLastPathComponent().path,
-                                             environment: settings.environment)
+        var policy = try DeliveryPolicy.read(entry, in: config, environment: settings.environment)
         if let file { policy.deadLetterPath = file }
         self.policy = policy
     }
@@ -72,9 +70,11 @@ struct DeadLetterReplay: AsyncParsableCommand {
             return
         }
         var events: [StoredEvent] = []
+        var keep: Set<String> = []  // files with unreadable lines stay for a look
         for file in files {
             let (entries, bad) = try DeadLetterFile.read(path: file)
             for line in bad { logger.error("Dead-letter line not readable, kept", metadata: ["file": "\(file)", "line": "\(line)"]) }
+            if !bad.isEmpty { keep.insert(file) }
             events += entries.compactMap { StoredEvent(publishedJSON: $0.eventJSON) }
         }
         // Deliver with the sink's concurrency; each event gets the full retry policy.
@@ -85,10 +85,7 @@ struct DeadLetterReplay: AsyncParsableCommand {
             while await group.next() != nil { add() }
         }
         await runner.closeSink()
-        for file in files {
-            let (_, bad) = (try? DeadLetterFile.read(path: file)) ?? ([], [])
-            if bad.isEmpty { try? FileManager.default.removeItem(atPath: file) }
-        }
+        for file in files where !keep.contains(file) { try? FileManager.default.removeItem(atPath: file) }
         print("replay sink=\(sink) events=\(events.count) delivered=\(stats["sink.\(sink).delivered"]) "
               + "dead_lettered=\(stats["sink.\(sink).dead_lettered"])")
     }

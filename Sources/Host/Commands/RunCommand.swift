@@ -55,11 +55,11 @@ struct RunCommand: AsyncParsableCommand {
 
         let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
-        let pool = DatabasePool(url: databaseURL, size: 4, logger: logger, prepare: EventRepository.prepare)
+        let pool = DatabasePool(url: databaseURL, size: 4, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
         let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis)
         let api = APIServer.build(
-            options: .init(host: settings.apiHost, port: settings.apiPort, databaseURL: databaseURL,
+            options: .init(host: settings.apiHost, port: settings.apiPort,
                            snapshotsDir: settings.snapshotsDir, token: settings.apiToken),
             pool: pool, view: view, metrics: metrics, logger: logger,
             onRunning: { port in logger.info("REST API listening", metadata: ["api.port": "\(port)"]) })

@@ -39,6 +39,8 @@ struct PluginEntry: Sendable, Equatable {
 struct HostConfig: Sendable {
     /// The file it was read from.
     let file: String
+    /// The file's folder: relative paths inside it (sources, plugin_dir, dead-letter files) resolve here.
+    let baseDir: String
     /// Folder that relative `library` paths are resolved in.
     let pluginDir: String
     let cameras: [CameraConfig]
@@ -100,7 +102,7 @@ struct HostConfig: Sendable {
             warnings += cam.unknownKeys().map { "\(file): \($0): unknown key (ignored)" }
         }
         warnings += root.unknownKeys().map { "\(file): \($0): unknown key (ignored)" }
-        return HostConfig(file: file, pluginDir: pluginDir, cameras: cameras, detectors: detectors,
+        return HostConfig(file: file, baseDir: baseDir, pluginDir: pluginDir, cameras: cameras, detectors: detectors,
                           sinks: sinks, warnings: warnings)
     }
 

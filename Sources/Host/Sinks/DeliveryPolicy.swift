@@ -22,8 +22,9 @@ struct DeliveryPolicy: Sendable, Equatable {
 
     init(deadLetterPath: String) { self.deadLetterPath = deadLetterPath }
 
-    /// Reads `entry.delivery`; relative paths resolve against `baseDir` (where plugins.json is).
-    static func read(_ entry: PluginEntry, file: String, baseDir: String, environment: [String: String]) throws -> DeliveryPolicy {
+    /// Reads `entry.delivery` of `config`; relative paths resolve against the folder of plugins.json.
+    static func read(_ entry: PluginEntry, in config: HostConfig, environment: [String: String]) throws -> DeliveryPolicy {
+        let file = config.file
         var policy = DeliveryPolicy(deadLetterPath: HostConfig.resolve(
             "\(environment["DEAD_LETTER_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "dead-letter")/\(entry.name).jsonl",
             in: FileManager.default.currentDirectoryPath))
@@ -35,7 +36,7 @@ struct DeliveryPolicy: Sendable, Equatable {
         policy.backoffCap = .milliseconds(try r.int("backoff_cap_ms", default: 60_000, range: 1...86_400_000))
         policy.retryAfterCap = .seconds(try r.int("retry_after_cap_s", default: 3600, range: 0...86_400))
         policy.maxCatchUpAge = try r.number("max_catch_up_age_s", default: policy.maxCatchUpAge, range: 0...1e9)!
-        if let path = try r.optionalString("dead_letter") { policy.deadLetterPath = HostConfig.resolve(path, in: baseDir) }
+        if let path = try r.optionalString("dead_letter") { policy.deadLetterPath = HostConfig.resolve(path, in: config.baseDir) }
         if policy.backoffCap < policy.backoffBase {
             throw r.error("backoff_cap_ms", "expected at least backoff_base_ms")
         }
@@ -46,9 +47,7 @@ struct DeliveryPolicy: Sendable, Equatable {
     /// The wait before attempt `attempt + 1` after attempt `attempt` failed (attempt ≥ 1), full jitter:
     /// uniform in [0, min(cap, base · 2^(attempt−1))]. `random` returns a value in [0, 1).
     func backoff(afterAttempt attempt: Int, random: () -> Double = { Double.random(in: 0..<1) }) -> Duration {
-        let base = Double(backoffBase.components.seconds) + Double(backoffBase.components.attoseconds) / 1e18
-        let cap = Double(backoffCap.components.seconds) + Double(backoffCap.components.attoseconds) / 1e18
-        let ceiling = min(cap, base * pow(2, Double(min(attempt - 1, 60))))
+        let ceiling = min(backoffCap.inSeconds, backoffBase.inSeconds * pow(2, Double(min(attempt - 1, 60))))
         return .microseconds(Int64(ceiling * random() * 1e6))
     }
 
@@ -56,4 +55,9 @@ struct DeliveryPolicy: Sendable, Equatable {
     func honoured(_ retryAfter: Duration?) -> Duration? {
         retryAfter.map { min(max($0, .zero), retryAfterCap) }
     }
+}
+
+extension Duration {
+    /// The duration in (fractional) seconds.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -85,7 +85,7 @@ final class SinkRunner: @unchecked Sendable {
                 let wait = policy.honoured(after) ?? policy.backoff(afterAttempt: attempt)
                 stats.add("sink.\(name).retries")
                 logger.debug("Delivery failed, retrying", metadata: ["event.id": "\(event.id)", "attempt": "\(attempt)",
-                             "retry_in_ms": "\(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)",
+                             "retry_in_ms": "\(Int(wait.inSeconds * 1000))",
                              "error": "\(reason)"])
                 do { try await Task.sleep(for: wait) } catch { return }
                 if queue.isClosed { return }

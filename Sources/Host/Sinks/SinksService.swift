@@ -23,11 +23,9 @@ final class SinksService: Service, @unchecked Sendable {
     /// the others are logged and left out (the rest keep running).
     static func make(config: HostConfig, plugins: PluginSet, settings: Settings, logger: Logger,
                      stats: RouterStats) -> [SinkRunner] {
-        let baseDir = URL(fileURLWithPath: config.file).deletingLastPathComponent().path
-        return plugins.sinks.compactMap { plugin in
+        plugins.sinks.compactMap { plugin in
             do {
-                let policy = try DeliveryPolicy.read(plugin.entry, file: config.file, baseDir: baseDir,
-                                                     environment: settings.environment)
+                let policy = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment)
                 let sink = try plugins.makeSink(plugin, file: config.file, logger: logger)
                 return SinkRunner(name: plugin.entry.name, sink: sink, policy: policy, logger: logger, stats: stats)
             } catch {
