@@ -69,7 +69,7 @@ final class LoaderTests: XCTestCase {
         let plugins = PluginSet.load(config)
         XCTAssertEqual(plugins.failures.count, 0)
         let plugin = try XCTUnwrap(plugins.detectors["bad"])
-        XCTAssertThrowsError(try plugins.makeDetector(plugin, cameraID: "c1", file: config.file, logger: logger)) {
+        XCTAssertThrowsError(try plugins.makeDetector(plugin, camera: nil, file: config.file, logger: logger)) {
             XCTAssertEqual("\($0)", "plugins.json: detectors[0] (bad): the plugin rejected its config: detectors[0].config.threshold: must be positive")
         }
     }

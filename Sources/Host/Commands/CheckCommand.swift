@@ -43,10 +43,10 @@ struct CheckCommand: ParsableCommand {
                             errors: plugins.failures.map(\.description), cameras: config.cameras.count)
         for entry in config.detectors {
             guard let plugin = plugins.detectors[entry.name] else { continue }
-            let cameras = config.cameras.filter { $0.detectors.contains(entry.name) }.map(\.id)
+            let cameras = config.cameras.filter { $0.detectors.contains(entry.name) }
             do {
                 for camera in cameras.isEmpty ? [nil] : cameras.map(Optional.some) {
-                    _ = try plugins.makeDetector(plugin, cameraID: camera, file: config.file, logger: logger)
+                    _ = try plugins.makeDetector(plugin, camera: camera, file: config.file, logger: logger)
                 }
                 report.lines.append(line(plugin))
             } catch { report.errors.append("\(error)") }

@@ -50,17 +50,29 @@ struct PluginSet: Sendable {
         return PluginSet(detectors: detectors, sinks: sinks, failures: failures, warnings: warnings)
     }
 
-    /// Creates a detector instance for one camera; a rejected config names the JSON path.
-    func makeDetector(_ plugin: LoadedPlugin, cameraID: String?, file: String, logger: Logger) throws -> any Detector {
-        let context = Self.context(plugin, cameraID: cameraID, logger: logger)
+    /// Creates a detector instance for one camera (nil: a check without a camera); a rejected
+    /// config names the JSON path.
+    func makeDetector(_ plugin: LoadedPlugin, camera: CameraConfig?, emitter: EventEmitter? = nil,
+                      environment: PluginEnvironment = PluginEnvironment(), file: String, logger: Logger) throws -> any Detector {
+        var context = Self.context(plugin, cameraID: camera?.id, logger: logger)
+        context.zones = camera?.zones ?? []
+        context.lines = camera?.lines ?? []
+        context.emitter = emitter
+        context.snapshots = environment.snapshots
+        context.store = environment.store
+        context.stateDirectory = environment.stateDirectory(for: plugin.entry.name, camera: camera?.id, logger: logger)
         do { return try plugin.descriptor.makeDetector(context) } catch {
             throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
         }
     }
 
     /// Creates a sink instance; a rejected config names the JSON path.
-    func makeSink(_ plugin: LoadedPlugin, file: String, logger: Logger) throws -> any Sink {
-        let context = Self.context(plugin, cameraID: nil, logger: logger)
+    func makeSink(_ plugin: LoadedPlugin, environment: PluginEnvironment = PluginEnvironment(), file: String,
+                  logger: Logger) throws -> any Sink {
+        var context = Self.context(plugin, cameraID: nil, logger: logger)
+        context.snapshots = environment.snapshots
+        context.store = environment.store
+        context.stateDirectory = environment.stateDirectory(for: plugin.entry.name, camera: nil, logger: logger)
         do { return try plugin.descriptor.makeSink(context) } catch {
             throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
         }
