@@ -73,14 +73,12 @@ final class WebhookConfigTests: XCTestCase {
         XCTAssertEqual(settings.maxConnections, 8)
         XCTAssertTrue(settings.verifyTLS)
 
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let defaults = try JSONValue(parsing: String(decoding: try encoder.encode(WebhookConfig()), as: UTF8.self))
-        var documented = config.objectValue ?? []
-        documented.removeAll { $0.key == "url" || $0.key == "headers" }
-        var declared = defaults.objectValue ?? []
-        declared.removeAll { $0.key == "url" }
-        XCTAssertEqual(JSONValue.object(documented), JSONValue.object(declared), "README block and defaults agree")
+        // decodeConfig matches keys ignoring case and underscores (camera_ids ↔ cameraIDs): compare so.
+        func normalised(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
+            .object(members.filter { $0.key != "url" }.map { (String($0.key.lowercased().filter { $0 != "_" }), $0.value) })
+        }
+        let defaults = try JSONValue(parsing: String(decoding: try JSONEncoder().encode(WebhookConfig()), as: UTF8.self))
+        XCTAssertEqual(normalised(config.objectValue ?? []), normalised(defaults.objectValue ?? []), "README block and defaults agree")
     }
 
     func testUnknownKeysAreWarnedButHeaderNamesAreNot() throws {
