@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
 
 /// A detector instance bound to one camera.
 struct BoundDetector {
@@ -11,10 +12,10 @@ struct BoundDetector {
 /// One camera: reads frames, samples them at the detect fps, hands each to the camera's
 /// detectors and emits their events. Runs on its own thread; a detector error is logged with
 /// `plugin.name` and never stops the camera; a dropped stream is reopened with backoff.
-final class CameraLoop: @unchecked Sendable {
-    enum State: String, Sendable { case starting, running, reconnecting, finished, failed, stopped }
+package final class CameraLoop: @unchecked Sendable {
+    package enum State: String, Sendable { case starting, running, reconnecting, finished, failed, stopped }
 
-    let camera: CameraConfig
+    package let camera: CameraConfig
     private let detectors: [BoundDetector]
     private let opener: any FrameSourceOpener
     private let emit: @Sendable ([Event]) -> Void
@@ -38,17 +39,17 @@ final class CameraLoop: @unchecked Sendable {
         self.logger = logger
     }
 
-    var state: State { lock.lock(); defer { lock.unlock() }; return _state }
+    package var state: State { lock.lock(); defer { lock.unlock() }; return _state }
 
     /// Frames given to detectors per second, over the last second or so (0 once stopped).
-    var fps: Double {
+    package var fps: Double {
         lock.lock(); defer { lock.unlock() }
         let idle = Double(DispatchTime.now().uptimeNanoseconds - rateWindowStart) / 1e9
         return _state == .running && idle < 3 ? measuredFPS : 0
     }
 
     /// A consistent reading of the loop's counters, for the status page and metrics.
-    var counters: (read: Int, processed: Int, errors: Int) {
+    package var counters: (read: Int, processed: Int, errors: Int) {
         lock.lock(); defer { lock.unlock() }
         return (framesRead, framesProcessed, detectorErrors)
     }

@@ -30,20 +30,20 @@ enum PluginLoadError: Error, CustomStringConvertible, Equatable {
 
 /// A plugin library loaded with dlopen. Loaded libraries stay mapped for the life of the process
 /// (Swift metadata from a plugin cannot be safely unloaded); failed loads are closed at once.
-final class PluginLibrary: @unchecked Sendable {
+package final class PluginLibrary: @unchecked Sendable {
     /// The file it was loaded from.
-    let path: String
+    package let path: String
     /// What the plugin says about itself.
-    let descriptor: PluginDescriptor
+    package let descriptor: PluginDescriptor
     /// The ABI version the plugin reported (equal to the host's).
-    let abi: UInt32
+    package let abi: UInt32
 
     private init(path: String, descriptor: PluginDescriptor, abi: UInt32) {
         self.path = path; self.descriptor = descriptor; self.abi = abi
     }
 
     /// Loads `path`, checks its ABI through the C entry symbol alone, then takes its descriptor.
-    static func load(path: String, expecting kind: PluginKind? = nil) throws -> PluginLibrary {
+    package static func load(path: String, expecting kind: PluginKind? = nil) throws -> PluginLibrary {
         guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError.fileMissing(path: path) }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             throw PluginLoadError.notLoadable(path: path, reason: lastDLError())

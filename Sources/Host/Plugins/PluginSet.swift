@@ -1,30 +1,31 @@
 import Logging
 import PluginAPI
+import VigilConfig
 
 /// A plugin instance entry from plugins.json whose library loaded.
-struct LoadedPlugin: Sendable {
-    let entry: PluginEntry
-    let library: PluginLibrary
-    var descriptor: PluginDescriptor { library.descriptor }
+package struct LoadedPlugin: Sendable {
+    package let entry: PluginEntry
+    package let library: PluginLibrary
+    package var descriptor: PluginDescriptor { library.descriptor }
 }
 
 /// A plugin problem tied to its place in plugins.json.
-struct PluginSetError: Error, CustomStringConvertible {
+package struct PluginSetError: Error, CustomStringConvertible {
     let file: String
     let entry: PluginEntry
     let reason: String
-    var description: String { "\(file): \(entry.path) (\(entry.name)): \(reason)" }
+    package var description: String { "\(file): \(entry.path) (\(entry.name)): \(reason)" }
 }
 
 /// Every detector and sink library named in plugins.json, loaded once.
-struct PluginSet: Sendable {
-    let detectors: [String: LoadedPlugin]
-    let sinks: [LoadedPlugin]
+package struct PluginSet: Sendable {
+    package let detectors: [String: LoadedPlugin]
+    package let sinks: [LoadedPlugin]
     /// Entries that failed to load, with the reason (the rest still work).
-    let failures: [PluginSetError]
+    package let failures: [PluginSetError]
 
     /// Loads every library; failures are collected, not thrown, so one bad .so does not stop the rest.
-    static func load(_ config: HostConfig) -> PluginSet {
+    package static func load(_ config: HostConfig) -> PluginSet {
         var failures: [PluginSetError] = []
         func load(_ entry: PluginEntry, _ kind: PluginKind) -> LoadedPlugin? {
             let path = HostConfig.resolve(entry.library, in: config.pluginDir)
@@ -42,7 +43,7 @@ struct PluginSet: Sendable {
     }
 
     /// Creates a detector instance for one camera; a rejected config names the JSON path.
-    func makeDetector(_ plugin: LoadedPlugin, cameraID: String?, file: String, logger: Logger) throws -> any Detector {
+    package func makeDetector(_ plugin: LoadedPlugin, cameraID: String?, file: String, logger: Logger) throws -> any Detector {
         let context = Self.context(plugin, cameraID: cameraID, logger: logger)
         do { return try plugin.descriptor.makeDetector(context) } catch {
             throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
@@ -50,7 +51,7 @@ struct PluginSet: Sendable {
     }
 
     /// Creates a sink instance; a rejected config names the JSON path.
-    func makeSink(_ plugin: LoadedPlugin, file: String, logger: Logger) throws -> any Sink {
+    package func makeSink(_ plugin: LoadedPlugin, file: String, logger: Logger) throws -> any Sink {
         let context = Self.context(plugin, cameraID: nil, logger: logger)
         do { return try plugin.descriptor.makeSink(context) } catch {
             throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
