@@ -83,8 +83,8 @@ let package = Package(
                 exclude: ["README.md"]),
 
         .testTarget(name: "HostTests", dependencies: ["VigilConfig", "HostMetrics", "VigilPlugins", "VigilRouter",
-                                                      "VigilPipeline", "VigilSinks", "VigilAPI", pluginAPI, "VigilVision",
-                                                      hummingbird],
+                                                      "VigilPipeline", "VigilSinks", "VigilAPI", pluginAPI, "VigilPostgres",
+                                                      "VigilRedis", "VigilVision", hummingbird, logging, serviceLifecycle],
                     path: "Tests/HostTests"),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", pluginAPI, "VigilCurl", "VigilCrypto",
                                                          .product(name: "Hummingbird", package: "hummingbird")],

@@ -1,7 +1,7 @@
-import XCTest
-@testable import Host
 import Logging
 import PluginAPI
+@testable import VigilPlugins
+import XCTest
 
 /// A third party's plugin: the template copied outside vigil's tree, built against PluginAPI
 /// by path, and loaded by the already-built host with no rebuild.
