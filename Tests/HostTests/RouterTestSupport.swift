@@ -15,8 +15,12 @@ struct RouterFixture {
     let databaseURL: String
     let redis: RedisAddress
 
+    /// `routerDatabaseURL`: where the router connects (e.g. through a TCPProxy); the test reads rows
+    /// from the real server. `logger`: e.g. `TestLogs().logger` to read what was logged.
     init(channel: String = "test-\(UUID().uuidString.prefix(8))", extraChannels: Bool = false, stream: String? = nil,
-         spool: String? = nil, stats: RouterStats = RouterStats(),
+         spool: String? = nil, stats: RouterStats = RouterStats(), routerDatabaseURL: String? = nil,
+         queueCapacity: Int = 100_000, overload: OverloadPolicy = .block, maxCatchUpAge: Double = 3600,
+         logger: Logger? = nil,
          onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
         let services = try TestSupport.services()
         databaseURL = services.database
@@ -26,10 +30,12 @@ struct RouterFixture {
         var publish = PublishOptions(redis: redis, channel: channel)
         publish.perTypeAndCameraChannels = extraChannels
         publish.stream = stream
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        router = try Router(options: .init(databaseURL: databaseURL, publish: publish, spoolDirectory: self.spool),
-                            logger: logger, stats: stats, onPublished: onPublished)
+        publish.maxCatchUpAge = maxCatchUpAge
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .warning
+        router = try Router(options: .init(databaseURL: routerDatabaseURL ?? databaseURL, publish: publish, spoolDirectory: self.spool,
+                                           queueCapacity: queueCapacity, overload: overload),
+                            logger: logger ?? quiet, stats: stats, onPublished: onPublished)
     }
 
     func event(_ camera: String, _ frame: Int, type: String = "motion", data: JSONValue? = nil) -> NewEvent {
