@@ -58,7 +58,7 @@ final class DiskFullTests: XCTestCase {
         let seconds = Date().timeIntervalSince(started)
         XCTAssertTrue(producer.wait(5), "the camera is released at shutdown")
         try Faults.services("start-pg")
-        let lost = f.router.stats["lost"]
+        let lost = f.router.stats[.lost]
         XCTAssertGreaterThan(lost, 0)
         let line = logs.lines.first { $0.hasPrefix("critical Events could not be kept") }
         XCTAssertNotNil(line, logs.lines.joined(separator: "\n"))

@@ -22,7 +22,7 @@ final class RouterFaultTests: XCTestCase {
         RouterFixture.wait("the rest saved after PostgreSQL returned", timeout: 60) { (try? f.rows(cameraPrefix: camera).count) == 4999 }
         f.router.shutdown()
         XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), Array(1..<5000), "each event once, in order")
-        XCTAssertEqual(f.router.stats["rejected"], 1, "only the event PostgreSQL refused")
+        XCTAssertEqual(f.router.stats[.rejected], 1, "only the event PostgreSQL refused")
         let rejected = (try? String(contentsOfFile: "\(f.spool)/rejected.jsonl", encoding: .utf8)) ?? ""
         XCTAssertEqual(rejected.split(separator: "\n").count, 1, "a lost connection is not a refusal")
     }
@@ -93,7 +93,7 @@ final class RouterFaultTests: XCTestCase {
         let finished = producer.wait(40)
         XCTAssertTrue(finished, "the camera was stalled by the database")
         XCTAssertLessThan(slowest.value, 1.0, "no submit may wait on the database")
-        XCTAssertGreaterThan(f.router.stats["spooled"], 0, "events spool, as when PostgreSQL is down")
+        XCTAssertGreaterThan(f.router.stats[.spooled], 0, "events spool, as when PostgreSQL is down")
         proxy.mode = .forward
         RouterFixture.wait("everything saved once the network is back", timeout: 60) { (try? f.rows(cameraPrefix: camera).count) == 20_010 }
         if finished { f.router.shutdown() }
@@ -113,7 +113,7 @@ final class RouterFaultTests: XCTestCase {
         for i in 10..<20 { f.router.submit(f.event(camera, i)) }
         RouterFixture.wait("saved") { (try? f.rows(cameraPrefix: camera).count) == 20 }
         Thread.sleep(forTimeInterval: 1)
-        XCTAssertEqual(f.router.stats["published"], 10, "a PUBLISH answered with an error is not published")
+        XCTAssertEqual(f.router.stats[.published], 10, "a PUBLISH answered with an error is not published")
         let lastSaved = try f.rows(cameraPrefix: camera)
         let outbox = try f.db().query("SELECT last_id FROM vigil_outbox WHERE channel = $1", [f.channel])[0, 0].flatMap(Int64.init)
         XCTAssertEqual(outbox, lastSaved[9].id, "the outbox stays at the last event Redis accepted")

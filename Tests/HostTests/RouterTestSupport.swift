@@ -5,6 +5,7 @@ import PluginAPI
 import VigilPostgres
 import VigilRedis
 @testable import VigilRouter
+import VigilSinks
 import XCTest
 
 /// A router on the test's real PostgreSQL and Redis, on its own channel and spool folder.
@@ -20,10 +21,10 @@ struct RouterFixture {
     init(channel: String = "test-\(UUID().uuidString.prefix(8))", extraChannels: Bool = false, stream: String? = nil,
          spool: String? = nil, stats: RouterStats = RouterStats(), routerDatabaseURL: String? = nil,
          queueCapacity: Int = 100_000, overload: OverloadPolicy = .block, maxCatchUpAge: Double = 3600,
-         logger: Logger? = nil,
-         onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
+         logger: Logger? = nil, sinks: SinksService? = nil) throws {
         let services = try TestSupport.services()
         databaseURL = services.database
+        _ = try Database(url: databaseURL).connect()   // the schema exists before the test reads rows
         redis = try RedisAddress(url: services.redis)
         self.channel = channel
         self.spool = spool ?? TestSupport.tempDir("spool")
@@ -33,9 +34,10 @@ struct RouterFixture {
         publish.maxCatchUpAge = maxCatchUpAge
         var quiet = Logger(label: "test")
         quiet.logLevel = .warning
-        router = try Router(options: .init(databaseURL: routerDatabaseURL ?? databaseURL, publish: publish, spoolDirectory: self.spool,
-                                           queueCapacity: queueCapacity, overload: overload),
-                            logger: logger ?? quiet, stats: stats, onPublished: onPublished)
+        var options = Router.Options(databaseURL: routerDatabaseURL ?? databaseURL, publish: publish, spoolDirectory: self.spool,
+                                     queueCapacity: queueCapacity, overload: overload)
+        options.sinkNames = sinks?.names ?? []
+        router = try Router(options: options, logger: logger ?? quiet, stats: stats, observer: sinks)
     }
 
     func event(_ camera: String, _ frame: Int, type: String = "motion", data: JSONValue? = nil) -> NewEvent {

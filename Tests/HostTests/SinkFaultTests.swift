@@ -25,7 +25,7 @@ final class SinkFaultTests: XCTestCase {
         await eventually("delivered while Redis is down", timeout: 10) { server.requests("hook").count == 7 }
         try await Task.sleep(for: .seconds(2))   // longer than PUBLISH_MAX_AGE_SECONDS (1 s here)
         try Faults.services("start-redis")
-        await eventually("the publisher caught up (skipping the old events)", timeout: 10) { f.stats["skipped"] == 5 }
+        await eventually("the publisher caught up (skipping the old events)", timeout: 10) { f.stats[.skipped] == 5 }
         await f.stop(); await server.stop()
         let ids = server.requests("hook").compactMap { try? JSONValue(parsing: $0.text)["id"]?.intValue }
         let rows = try f.router.rows(cameraPrefix: f.camera).map { Int($0.id) }

@@ -38,10 +38,10 @@ final class SinkFixture: @unchecked Sendable {
         let settings = try Settings(settingsEnv)
         let runners = SinksService.make(config: config, plugins: plugins, settings: settings, logger: logger, stats: stats)
         let services = try TestSupport.services()
-        let sinks = SinksService(runners: runners, databaseURL: services.database, logger: logger, stats: stats,
+        let sinks = SinksService(runners: runners, database: Database(url: services.database), logger: logger, stats: stats,
                                  drainTime: .milliseconds(200))
         self.sinks = sinks
-        router = try RouterFixture(stats: stats, maxCatchUpAge: maxCatchUpAge, onPublished: { sinks.offer($0) })
+        router = try RouterFixture(stats: stats, maxCatchUpAge: maxCatchUpAge, sinks: sinks)
         group = ServiceGroup(configuration: .init(services: [sinks], logger: logger))
         if sinksFirst {
             startSinks()

@@ -71,6 +71,7 @@ final class SpoolTests: XCTestCase {
         let file = try XCTUnwrap(spool.pendingFiles().first)
         let read = try spool.read(file: file, from: 0, max: 10_000)
         XCTAssertEqual(read.events.map(\.frameNumber), Array(0..<400), "each event once, no garbled line")
+        XCTAssertEqual(read.bad, [], "no partial line")
         let size = try FileManager.default.attributesOfItem(atPath: "\(disk.path)/\(file)")[.size] as? Int
         XCTAssertEqual(read.end, size, "every byte of the file is whole lines")
     }

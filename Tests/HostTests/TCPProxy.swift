@@ -134,7 +134,7 @@ final class TCPProxy: @unchecked Sendable {
             if swallow { continue }
             var written = 0
             while written < n {
-                let w = buffer[written..<n].withUnsafeBytes { write(to, $0.baseAddress, $0.count) }
+                let w = buffer[written..<n].withUnsafeBytes { send(to, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 if w <= 0 { return }
                 written += w
             }

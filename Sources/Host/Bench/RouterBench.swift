@@ -31,9 +31,10 @@ struct RouterBench: ParsableCommand {
         defer { if self.spool == nil { try? FileManager.default.removeItem(atPath: spool) } }
 
         let subscriber = try BenchSubscriber(address: settings.redis, channel: channel, expected: events)
-        let router = try Router(options: .init(databaseURL: url,
-                                               publish: PublishOptions(redis: settings.redis, channel: channel),
-                                               spoolDirectory: spool), logger: logger)
+        var options = Router.Options(databaseURL: url, publish: PublishOptions(redis: settings.redis, channel: channel),
+                                     spoolDirectory: spool)
+        options.durableIntake = settings.durableIntake   // DURABLE_INTAKE=true: each submit waits for its group fsync
+        let router = try Router(options: options, logger: logger)
         router.start()
         subscriber.start()
 
@@ -59,7 +60,8 @@ struct RouterBench: ParsableCommand {
         func pct(_ p: Double) -> Double {
             latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1e6
         }
-        print("saved=\(router.stats["saved"]) published=\(router.stats["published"]) spooled=\(router.stats["spooled"]) received=\(received)")
+        print("saved=\(router.stats[.saved]) published=\(router.stats[.published]) spooled=\(router.stats[.spooled]) received=\(received)"
+              + " durable_intake=\(options.durableIntake)")
         print(String(format: "router events=%d events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f lost=%d",
                      events, Double(received) / seconds, pct(0.50), pct(0.99), events - received))
     }
