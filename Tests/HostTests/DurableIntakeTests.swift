@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+@testable import VigilRouter
 import XCTest
 
 /// The crash window: kill -9 while events wait in memory. With DURABLE_INTAKE=true every event
@@ -10,6 +11,26 @@ final class DurableIntakeTests: XCTestCase {
         return files.reduce(0) { n, f in
             n + ((try? Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(f)")))?.filter { $0 == 0x0A }.count ?? 0)
         }
+    }
+
+    func testDurableIntakeSavesEachEventOnceThroughAPostgresOutageAndDeletesItsJournal() throws {
+        let f = try RouterFixture(durableIntake: true)
+        let camera = "jrnl-\(UUID().uuidString.prefix(6))"
+        f.router.start()
+        for i in 0..<2000 { XCTAssertTrue(f.router.submit(f.event(camera, i))) }
+        RouterFixture.wait("first events saved") { (try? f.rows(cameraPrefix: camera).count) == 2000 }
+        try Faults.services("stop-pg")
+        defer { try? Faults.services("start-pg", check: false) }
+        let journaled = Date()
+        for i in 2000..<4000 { XCTAssertTrue(f.router.submit(f.event(camera, i)), "accepted while PostgreSQL is down") }
+        XCTAssertLessThan(Date().timeIntervalSince(journaled), 20, "submits wait for the journal, not for PostgreSQL")
+        XCTAssertGreaterThan(spoolLines(f.spool), 0, "the events wait in the journal")
+        try Faults.services("start-pg")
+        RouterFixture.wait("everything saved from the journal", timeout: 60) { (try? f.rows(cameraPrefix: camera).count) == 4000 }
+        f.router.shutdown()
+        XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), Array(0..<4000), "each event once, in order")
+        XCTAssertEqual(f.router.stats[.published], 4000)
+        XCTAssertEqual(spoolLines(f.spool), 0, "journal files are deleted once PostgreSQL holds them")
     }
 
     func testKill9WithDurableIntakeLosesNothingThatWasAccepted() throws {

@@ -21,7 +21,7 @@ struct RouterFixture {
     init(channel: String = "test-\(UUID().uuidString.prefix(8))", extraChannels: Bool = false, stream: String? = nil,
          spool: String? = nil, stats: RouterStats = RouterStats(), routerDatabaseURL: String? = nil,
          queueCapacity: Int = 100_000, overload: OverloadPolicy = .block, maxCatchUpAge: Double = 3600,
-         logger: Logger? = nil, sinks: SinksService? = nil) throws {
+         logger: Logger? = nil, sinks: SinksService? = nil, durableIntake: Bool = false) throws {
         let services = try TestSupport.services()
         databaseURL = services.database
         _ = try Database(url: databaseURL).connect()   // the schema exists before the test reads rows
@@ -37,6 +37,7 @@ struct RouterFixture {
         var options = Router.Options(databaseURL: routerDatabaseURL ?? databaseURL, publish: publish, spoolDirectory: self.spool,
                                      queueCapacity: queueCapacity, overload: overload)
         options.sinkNames = sinks?.names ?? []
+        options.durableIntake = durableIntake
         router = try Router(options: options, logger: logger ?? quiet, stats: stats, observer: sinks)
     }
 

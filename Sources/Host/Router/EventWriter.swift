@@ -209,7 +209,13 @@ final class EventWriter: @unchecked Sendable {
             try replayer.saveOneByOne(events.map { .init(event: $0, batch: nil, end: $0.journal!.end) }, file: mark.file, store)
         }
         handled = mark
-        // Files before this one, and this one once sealed and saved to its end, are no longer needed.
+        try deleteSavedJournal(store)
+    }
+
+    /// Deletes the journal files PostgreSQL holds all of: those before the last one saved from, and
+    /// that one once it is sealed and saved to its end.
+    private func deleteSavedJournal(_ store: EventStore) throws {
+        guard let mark = handled else { return }
         for file in spool.pendingFiles() where file < mark.file || (file == mark.file && spool.sealedSize(file) == mark.end) {
             spool.remove(file: file)
             try store.forgetSpool(file: file)
@@ -243,7 +249,11 @@ final class EventWriter: @unchecked Sendable {
 
     /// At the end: one last try to save the spool (the next start does it otherwise).
     private func finish() {
-        guard !durable, spool.hasPending else { spool.seal(); return }
+        if durable {   // the journal is sealed by now: its last file can go if PostgreSQL holds all of it
+            if let store { try? deleteSavedJournal(store) }
+            return
+        }
+        guard spool.hasPending else { spool.seal(); return }
         spool.seal()
         if let conn = connection.connectNow() {
             do { _ = try replayer.replayAll(EventStore(connection: conn)) } catch {}

@@ -77,9 +77,8 @@ package final class Router: @unchecked Sendable {
                              missed: { publisher.requestCatchUp(); observer?.missed() })
     }
 
-    /// Starts the writer and publisher threads (and the intake journal's).
+    /// Starts the writer and publisher threads.
     package func start() {
-        journal?.start()
         Self.spawn("vigil-writer", writer.run, writerDone)
         Self.spawn("vigil-publisher", publisher.run, publisherDone)
     }
