@@ -24,7 +24,7 @@ final class OverloadAndRateLimitTests: XCTestCase {
         }
         let passed = limiter.admit(events)
         XCTAssertEqual(passed.count, 5 + 9, "burst 5, then 5/s: 9.9 tokens by +1.98 s")
-        XCTAssertEqual(stats["rate_limited"], 86)
+        XCTAssertEqual(stats[.rateLimited], 86)
         XCTAssertEqual(passed.map(\.frameNumber).first, 0)
     }
 
@@ -59,8 +59,8 @@ final class OverloadAndRateLimitTests: XCTestCase {
         router.start()
         for i in 0..<3000 { XCTAssertTrue(router.submit(event(camera, i))) }
         router.shutdown()
-        XCTAssertEqual(router.stats["saved"], 3000)
-        XCTAssertEqual(router.stats["dropped"], 0)
+        XCTAssertEqual(router.stats[.saved], 3000)
+        XCTAssertEqual(router.stats[.dropped], 0)
     }
 
     func testDropPolicyDropsAndCountsWhenTheQueueIsFull() throws {
@@ -69,8 +69,8 @@ final class OverloadAndRateLimitTests: XCTestCase {
         var accepted = 0
         for i in 0..<20000 where router.submit(event(camera, i)) { accepted += 1 }
         router.shutdown()
-        XCTAssertGreaterThan(router.stats["dropped"], 0, "a queue of 8 cannot keep up with a tight loop")
-        XCTAssertEqual(router.stats["dropped"] + accepted, 20000)
-        XCTAssertEqual(router.stats["saved"], accepted, "every accepted event is saved")
+        XCTAssertGreaterThan(router.stats[.dropped], 0, "a queue of 8 cannot keep up with a tight loop")
+        XCTAssertEqual(router.stats[.dropped] + accepted, 20000)
+        XCTAssertEqual(router.stats[.saved], accepted, "every accepted event is saved")
     }
 }

@@ -60,7 +60,7 @@ final class RouterDurabilityTests: XCTestCase {
         for i in 100..<2100 { f.router.submit(f.event(prefix, i)) }
         let submitSeconds = Date().timeIntervalSince(start)
         XCTAssertLessThan(submitSeconds, 1.0, "detectors must not be blocked while PostgreSQL is down")
-        RouterFixture.wait("events spooled") { f.router.stats["spooled"] == 2000 }
+        RouterFixture.wait("events spooled") { f.router.stats[.spooled] == 2000 }
         let spoolFiles = try FileManager.default.contentsOfDirectory(atPath: f.spool)
         XCTAssertEqual(spoolFiles.count, 1, "one spool file: \(spoolFiles)")
         try services("start-pg")

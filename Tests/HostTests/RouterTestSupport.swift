@@ -5,6 +5,7 @@ import PluginAPI
 import VigilPostgres
 import VigilRedis
 @testable import VigilRouter
+import VigilSinks
 import XCTest
 
 /// A router on the test's real PostgreSQL and Redis, on its own channel and spool folder.
@@ -15,21 +16,29 @@ struct RouterFixture {
     let databaseURL: String
     let redis: RedisAddress
 
+    /// `routerDatabaseURL`: where the router connects (e.g. through a TCPProxy); the test reads rows
+    /// from the real server. `logger`: e.g. `TestLogs().logger` to read what was logged.
     init(channel: String = "test-\(UUID().uuidString.prefix(8))", extraChannels: Bool = false, stream: String? = nil,
-         spool: String? = nil, stats: RouterStats = RouterStats(),
-         onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
+         spool: String? = nil, stats: RouterStats = RouterStats(), routerDatabaseURL: String? = nil,
+         queueCapacity: Int = 100_000, overload: OverloadPolicy = .block, maxCatchUpAge: Double = 3600,
+         logger: Logger? = nil, sinks: SinksService? = nil, durableIntake: Bool = false) throws {
         let services = try TestSupport.services()
         databaseURL = services.database
+        _ = try Database(url: databaseURL).connect()   // the schema exists before the test reads rows
         redis = try RedisAddress(url: services.redis)
         self.channel = channel
         self.spool = spool ?? TestSupport.tempDir("spool")
         var publish = PublishOptions(redis: redis, channel: channel)
         publish.perTypeAndCameraChannels = extraChannels
         publish.stream = stream
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        router = try Router(options: .init(databaseURL: databaseURL, publish: publish, spoolDirectory: self.spool),
-                            logger: logger, stats: stats, onPublished: onPublished)
+        publish.maxCatchUpAge = maxCatchUpAge
+        var quiet = Logger(label: "test")
+        quiet.logLevel = .warning
+        var options = Router.Options(databaseURL: routerDatabaseURL ?? databaseURL, publish: publish, spoolDirectory: self.spool,
+                                     queueCapacity: queueCapacity, overload: overload)
+        options.sinkNames = sinks?.names ?? []
+        options.durableIntake = durableIntake
+        router = try Router(options: options, logger: logger ?? quiet, stats: stats, observer: sinks)
     }
 
     func event(_ camera: String, _ frame: Int, type: String = "motion", data: JSONValue? = nil) -> NewEvent {

@@ -76,7 +76,7 @@ final class RouterTests: XCTestCase {
         }
         let rows = try f.rows(cameraPrefix: prefix)
         XCTAssertEqual(rows.count, perCamera * cameras)
-        XCTAssertEqual(f.router.stats["published"], perCamera * cameras)
+        XCTAssertEqual(f.router.stats[.published], perCamera * cameras)
     }
 
     func testExtraChannelsAndStream() throws {
@@ -107,7 +107,7 @@ final class RouterTests: XCTestCase {
         XCTAssertTrue(f.router.submit(f.event(camera, 3)))
         f.router.shutdown()
         XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), [1, 3])
-        XCTAssertEqual(f.router.stats["rejected"], 1)
+        XCTAssertEqual(f.router.stats[.rejected], 1)
     }
 
     func testAnEventPostgresRefusesIsKeptAsideAndTheBatchIsSaved() throws {
@@ -118,7 +118,7 @@ final class RouterTests: XCTestCase {
         events.forEach { f.router.submit($0) }   // jsonb refuses \u0000 inside a string
         f.router.shutdown()
         XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), [0, 1, 3, 4])
-        XCTAssertEqual(f.router.stats["rejected"], 1)
+        XCTAssertEqual(f.router.stats[.rejected], 1)
         let rejected = try String(contentsOfFile: "\(f.spool)/rejected.jsonl", encoding: .utf8)
         XCTAssertEqual(try JSONValue(parsing: rejected.trimmingCharacters(in: .newlines))["frame_number"], 2)
     }

@@ -47,7 +47,7 @@ final class SinkDeliveryTests: XCTestCase {
         }
         XCTAssertEqual(Set(server.requests("hook").compactMap { try? JSONValue(parsing: $0.text)["event_data"]?["seq"]?.intValue }),
                        Set(events.indices))
-        XCTAssertEqual(f.stats["sink.\(n).delivered"], 3)
+        XCTAssertEqual(f.stats[sink: n, .delivered], 3)
     }
 
     func testServerErrorsTwiceThenOKIsDeliveredOnceAfterThreeAttemptsWithinTheBackoff() async throws {
@@ -57,13 +57,13 @@ final class SinkDeliveryTests: XCTestCase {
         let f = try SinkFixture(sinks: "[\(sink(n, url: server.url("flaky"), delivery: #"{"backoff_base_ms": 200, "backoff_cap_ms": 300}"#))]",
                                 environment: ["TEST_WEBHOOK_SECRET": "plain-secret"])
         f.submit(1)
-        await eventually("delivered") { f.stats["sink.\(n).delivered"] == 1 }
+        await eventually("delivered") { f.stats[sink: n, .delivered] == 1 }
         await f.stop(); await server.stop()
         let attempts = server.requests("flaky")
         XCTAssertEqual(attempts.count, 3, "500, 503, then 200")
         XCTAssertEqual(Set(attempts.map { $0.headers["webhook-id"] }).count, 1, "one event, three attempts")
-        XCTAssertEqual(f.stats["sink.\(n).retries"], 2)
-        XCTAssertEqual(f.stats["sink.\(n).dead_lettered"], 0)
+        XCTAssertEqual(f.stats[sink: n, .retries], 2)
+        XCTAssertEqual(f.stats[sink: n, .deadLettered], 0)
         // Full jitter: the waits are random in [0, min(cap, base * 2^(n-1))] = [0, 200 ms], [0, 300 ms].
         let gaps = zip(attempts.dropFirst(), attempts).map { $0.at.timeIntervalSince($1.at) }
         XCTAssertLessThan(gaps[0], 0.2 + 0.25)
@@ -77,7 +77,7 @@ final class SinkDeliveryTests: XCTestCase {
         let f = try SinkFixture(sinks: "[\(sink(n, url: server.url("busy"), delivery: #"{"backoff_base_ms": 1, "backoff_cap_ms": 1}"#))]",
                                 environment: ["TEST_WEBHOOK_SECRET": "s"])
         f.submit(1)
-        await eventually("delivered") { f.stats["sink.\(n).delivered"] == 1 }
+        await eventually("delivered") { f.stats[sink: n, .delivered] == 1 }
         await f.stop(); await server.stop()
         let attempts = server.requests("busy")
         XCTAssertEqual(attempts.count, 2)
@@ -95,7 +95,7 @@ final class SinkDeliveryTests: XCTestCase {
         try await Task.sleep(for: .milliseconds(500))
         await f.stop(); await server.stop()
         XCTAssertEqual(server.requests("gone").count, 1, "nothing is sent after 410")
-        XCTAssertEqual(f.stats["sink.\(n).disabled"], 1)
+        XCTAssertEqual(f.stats[sink: n, .disabled], 1)
         let (entries, _) = try DeadLetterFile.read(path: f.runner(n).policy.deadLetterPath)
         XCTAssertEqual(entries.count, 1)
         XCTAssertTrue(entries[0].reason.contains("410"), entries[0].reason)
@@ -107,11 +107,11 @@ final class SinkDeliveryTests: XCTestCase {
         let f = try SinkFixture(sinks: "[\(sink(n, url: "http://127.0.0.1:\(closedPort)/late", delivery: #"{"max_attempts": 3, "backoff_base_ms": 10, "backoff_cap_ms": 20}"#))]",
                                 environment: ["TEST_WEBHOOK_SECRET": "s"])
         f.submit(2)
-        await eventually("dead-lettered") { f.stats["sink.\(n).dead_lettered"] == 2 }
+        await eventually("dead-lettered") { f.stats[sink: n, .deadLettered] == 2 }
         await f.stop()
         let path = f.runner(n).policy.deadLetterPath
         let (entries, bad) = try DeadLetterFile.read(path: path)
-        XCTAssertEqual(entries.count, 2); XCTAssertEqual(bad, [])
+        XCTAssertEqual(entries.count, 2); XCTAssertEqual(bad.map(\.line), [])
         XCTAssertTrue(entries.allSatisfy { $0.attempts == 3 && $0.reason.contains("gave up after 3 attempts") }, "\(entries.map(\.reason))")
 
         // The server comes up on that port; `vigil dead-letter replay` delivers both, byte for byte.
@@ -135,7 +135,7 @@ final class SinkDeliveryTests: XCTestCase {
                                 environment: ["TEST_WEBHOOK_SECRET": "s"])
         f.submit(4, type: "anpr") { ["anpr_result": ["license_plate": .string("AB\($0)"), "confidence": $0 % 2 == 0 ? 0.9 : 0.5, "region": "eu"]] }
         f.submit(3, type: "motion") { ["motion_intensity": 0.3, "seq": .int($0)] }
-        await eventually("2 deliveries and 5 skipped") { f.stats["sink.\(n).delivered"] == 2 && f.stats["sink.\(n).skipped"] == 5 }
+        await eventually("2 deliveries and 5 skipped") { f.stats[sink: n, .delivered] == 2 && f.stats[sink: n, .skipped] == 5 }
         await f.stop(); await server.stop()
         let plates = server.requests("anpr").compactMap { try? JSONValue(parsing: $0.text)["event_data"]?["anpr_result"]?["license_plate"]?.stringValue }
         XCTAssertEqual(plates.sorted(), ["AB0", "AB2"])
@@ -149,11 +149,11 @@ final class SinkDeliveryTests: XCTestCase {
                                 environment: ["TEST_WEBHOOK_SECRET": "s"])
         // While every delivery hangs, the router saves and publishes 20,000 events.
         f.submit(20_000)
-        await eventually("all saved and published", timeout: 60) { f.stats["published"] == 20_000 }
-        XCTAssertEqual(f.stats["saved"], 20_000)
-        XCTAssertEqual(f.stats["sink.\(n).delivered"], 0)
+        await eventually("all saved and published", timeout: 60) { f.stats[.published] == 20_000 }
+        XCTAssertEqual(f.stats[.saved], 20_000)
+        XCTAssertEqual(f.stats[sink: n, .delivered], 0)
         XCTAssertTrue(f.runner(n).queue.catchingUp, "the sink overflowed and will catch up from PostgreSQL instead of blocking")
-        await eventually("a timed-out event dead-lettered") { f.stats["sink.\(n).dead_lettered"] >= 1 }
+        await eventually("a timed-out event dead-lettered") { f.stats[sink: n, .deadLettered] >= 1 }
         await f.stop(); await server.stop()
         let (entries, _) = try DeadLetterFile.read(path: f.runner(n).policy.deadLetterPath)
         XCTAssertTrue(entries[0].reason.lowercased().contains("timed out") || entries[0].reason.lowercased().contains("timeout"), entries[0].reason)
@@ -165,15 +165,15 @@ final class SinkDeliveryTests: XCTestCase {
         let entry = sink(n, url: "http://127.0.0.1:\(port)/later", delivery: #"{"backoff_base_ms": 1000, "backoff_cap_ms": 1000}"#)
         let first = try SinkFixture(sinks: "[\(entry)]", environment: ["TEST_WEBHOOK_SECRET": "s"])
         let events = first.submit(5)
-        await eventually("attempts failing") { first.stats["sink.\(n).retries"] >= 1 }
+        await eventually("attempts failing") { first.stats[sink: n, .retries] >= 1 }
         await first.stop()  // vigil stops with 5 events undelivered: they stay after the sink's position
-        XCTAssertEqual(first.stats["sink.\(n).delivered"], 0)
+        XCTAssertEqual(first.stats[sink: n, .delivered], 0)
 
         let server = try await ScriptedHTTPServer(port: port)
         let second = try SinkFixture(sinks: "[\(entry)]", environment: ["TEST_WEBHOOK_SECRET": "s"])
         await eventually("caught up after the restart") { server.requests("later").count == 5 }
         await second.stop(); await server.stop()
-        XCTAssertEqual(second.stats["sink.\(n).caught_up"], 5)
+        XCTAssertEqual(second.stats[sink: n, .caughtUp], 5)
         let seqs = server.requests("later").compactMap { try? JSONValue(parsing: $0.text)["event_data"]?["seq"]?.intValue }
         XCTAssertEqual(seqs.sorted(), Array(events.indices))
     }

@@ -18,10 +18,12 @@ final class SinkFixture: @unchecked Sendable {
     let camera = "sink-\(UUID().uuidString.prefix(8))"
     let dir = TestSupport.tempDir("sinks")
     private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    private var task: Task<Void, any Error>?
 
-    /// `sinks` is the JSON array of sink entries (plugins.json's `sinks`).
-    init(sinks sinksJSON: String, environment: [String: String] = [:]) throws {
+    /// `sinks` is the JSON array of sink entries (plugins.json's `sinks`). With `sinksFirst` false the
+    /// router starts first and the sinks only when the test calls `startSinks()` (a slow sink start).
+    init(sinks sinksJSON: String, environment: [String: String] = [:], sinksFirst: Bool = true,
+         maxCatchUpAge: Double = 3600) throws {
         var logger = Logger(label: "sink-test")
         logger.logLevel = .critical
         // Plugins read their secrets from the process environment (vigil exports .env into it).
@@ -36,15 +38,24 @@ final class SinkFixture: @unchecked Sendable {
         let settings = try Settings(settingsEnv)
         let runners = SinksService.make(config: config, plugins: plugins, settings: settings, logger: logger, stats: stats)
         let services = try TestSupport.services()
-        let sinks = SinksService(runners: runners, databaseURL: services.database, logger: logger, stats: stats,
+        let sinks = SinksService(runners: runners, database: Database(url: services.database), logger: logger, stats: stats,
                                  drainTime: .milliseconds(200))
         self.sinks = sinks
-        router = try RouterFixture(stats: stats, onPublished: { sinks.offer($0) })
+        router = try RouterFixture(stats: stats, maxCatchUpAge: maxCatchUpAge, sinks: sinks)
         group = ServiceGroup(configuration: .init(services: [sinks], logger: logger))
+        if sinksFirst {
+            startSinks()
+            router.router.start()
+        } else {
+            router.router.start()
+        }
+    }
+
+    /// Starts the sinks and waits until they have read their positions (they start in catch-up mode).
+    func startSinks() {
         task = Task { [group] in try await group.run() }
-        // The sinks start in catch-up mode until their position is read: wait for live mode.
+        let runners = sinks.runners
         RouterFixture.wait("sinks ready") { runners.allSatisfy { !$0.queue.catchingUp } }
-        router.router.start()
     }
 
     func runner(_ name: String) -> SinkRunner { sinks.runners.first { $0.name == name }! }
@@ -64,7 +75,7 @@ final class SinkFixture: @unchecked Sendable {
     func stop() async {
         router.router.shutdown()
         await group.triggerGracefulShutdown()
-        _ = await task.result
+        _ = await task?.result
     }
 }
 

@@ -1,26 +1,31 @@
 import Foundation
+import Logging
 import VigilPostgres
 import VigilRouter
 
 /// A few libpq connections, each owned by its own thread (libpq blocks; the cooperative pool
-/// must not). `run` hands a closure to a free connection and awaits its result. A connection
-/// that breaks is dropped and reopened for the next job.
+/// must not), opened through the database door (schema migrated, timeouts set). `run` hands a
+/// closure to a free connection and awaits its result. A connection that breaks is dropped and
+/// reopened with backoff; meanwhile jobs fail at once with the last connection error.
 package final class DatabasePool: @unchecked Sendable {
     private struct Job {
         let body: (PostgresConnection) -> Void
         let fail: (any Error) -> Void
     }
 
-    private let url: String
+    private let database: Database
+    private let logger: Logger
     private let jobs: BlockingQueue<Job>
     private let done = DispatchGroup()
 
     private let prepare: @Sendable (PostgresConnection) throws -> Void
 
     /// Starts `size` threads; connections open on first use and are handed to `prepare` once
-    /// (the API creates the schema there, so it works on an empty database).
-    package init(url: String, size: Int = 4, prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
-        self.url = url
+    /// (session settings).
+    package init(database: Database, size: Int = 4, logger: Logger = Logger(label: "vigil.db"),
+                 prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
+        self.database = database
+        self.logger = logger
         self.prepare = prepare
         jobs = BlockingQueue(capacity: 10_000)
         for i in 0..<max(1, size) {
@@ -29,6 +34,11 @@ package final class DatabasePool: @unchecked Sendable {
             thread.name = "vigil-db-\(i)"
             thread.start()
         }
+    }
+
+    /// A pool on its own door to `url` (tools and tests; `vigil run` shares one door).
+    package convenience init(url: String, size: Int = 4, prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
+        self.init(database: Database(url: url), size: size, prepare: prepare)
     }
 
     /// Runs `body` with a connection on a pool thread. Throws the body's error, or a PostgresError
@@ -50,20 +60,17 @@ package final class DatabasePool: @unchecked Sendable {
     }
 
     private func work() {
-        var connection: PostgresConnection?
+        let connection = Reconnector(database: database, role: "api", logger: logger, backoff: (0.05, 1), prepare: prepare)
         while let batch = jobs.popBatch(max: 1) {
             for job in batch {
                 do {
-                    let conn: PostgresConnection
-                    if let connection { conn = connection } else {
-                        conn = try PostgresConnection(url)
-                        try prepare(conn)
-                        connection = conn
-                    }
+                    let conn = try connection.connectionOrThrow()
                     job.body(conn)
-                    if !conn.isConnected { connection = nil }
+                    if !conn.isConnected {
+                        connection.drop(after: PostgresError(operation: "api query", message: "connection lost", sqlState: nil,
+                                                             connectionLost: true))
+                    }
                 } catch {
-                    connection = nil
                     job.fail(error)
                 }
             }

@@ -61,8 +61,8 @@ struct StatusController<Context: RequestContext>: Sendable {
         out.append(contentsOf: "], \"router\": {".utf8)
         if let router = view.router {
             let s = router.stats
-            out.append(contentsOf: ("\"saved\": \(s["saved"]), \"published\": \(s["published"]), \"spooled\": \(s["spooled"]), "
-                + "\"dropped\": \(s["dropped"]), \"rejected\": \(s["rejected"]), \"queued\": \(router.queued)").utf8)
+            out.append(contentsOf: ("\"saved\": \(s[.saved]), \"published\": \(s[.published]), \"spooled\": \(s[.spooled]), "
+                + "\"dropped\": \(s[.dropped]), \"rejected\": \(s[.rejected]), \"queued\": \(router.queued)").utf8)
         }
         out.append(contentsOf: "}, \"sinks\": [".utf8)
         for (i, sink) in view.sinks.enumerated() {

@@ -24,7 +24,7 @@ struct APIBench: AsyncParsableCommand {
         guard let url = settings.databaseURL else { throw ValidationError("DATABASE_URL is not set (run through scripts/with-services.sh)") }
         var logger = LogSetup.rootLogger()
         logger.logLevel = .warning
-        let db = try PostgresConnection(url)
+        let db = try Database(url: url, timeouts: .none).connect()   // the schema, and no time limit for the fill
         try EventRepository.prepare(db)  // the API's session settings, so the plan printed is the API's
         try fill(db, logger: logger)
 

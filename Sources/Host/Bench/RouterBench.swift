@@ -18,6 +18,7 @@ struct RouterBench: ParsableCommand {
     @Option(help: "Seconds to wait for the last receipts.") var timeout = 30.0
     @Option(help: "Spool folder (default: a temporary one, removed at the end).") var spool: String?
     @Option(help: "Camera id prefix; events cycle over four cameras.") var cameraPrefix = "camera-"
+    @Option(help: "Threads submitting (event i from thread i % N), like that many camera loops.") var producers = 1
 
     func run() throws {
         let settings = try Settings.load()
@@ -31,24 +32,28 @@ struct RouterBench: ParsableCommand {
         defer { if self.spool == nil { try? FileManager.default.removeItem(atPath: spool) } }
 
         let subscriber = try BenchSubscriber(address: settings.redis, channel: channel, expected: events)
-        let router = try Router(options: .init(databaseURL: url,
-                                               publish: PublishOptions(redis: settings.redis, channel: channel),
-                                               spoolDirectory: spool), logger: logger)
+        var options = Router.Options(databaseURL: url, publish: PublishOptions(redis: settings.redis, channel: channel),
+                                     spoolDirectory: spool)
+        options.durableIntake = settings.durableIntake   // DURABLE_INTAKE=true: each submit waits for its group fsync
+        let router = try Router(options: options, logger: logger)
         router.start()
         subscriber.start()
 
         let start = DispatchTime.now().uptimeNanoseconds
-        for i in 0..<events {
-            if let rate {
-                let due = start + UInt64(Double(i) / rate * 1e9)
+        let (events, rate, cameraPrefix, producers) = (self.events, self.rate, self.cameraPrefix, max(1, self.producers))
+        Self.onThreads(producers) { p in
+            for i in stride(from: p, to: events, by: producers) {
+                if let rate {
+                    let due = start + UInt64(Double(i) / rate * 1e9)
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if due > now { usleep(UInt32((due - now) / 1000)) }  // sleep, don't spin: the router needs the CPU
+                }
                 let now = DispatchTime.now().uptimeNanoseconds
-                if due > now { usleep(UInt32((due - now) / 1000)) }  // sleep, don't spin: the router needs the CPU
+                router.submit(NewEvent(
+                    type: "bench", cameraID: "\(cameraPrefix)\(i % 4)", frameNumber: i,
+                    timestamp: Timestamp(secondsSince1970: Date().timeIntervalSince1970), snapshotPath: nil,
+                    data: ["seq": .int(i), "sent_ns": .int(Int(now)), "motion_intensity": 0.5]))
             }
-            let now = DispatchTime.now().uptimeNanoseconds
-            router.submit(NewEvent(
-                type: "bench", cameraID: "\(cameraPrefix)\(i % 4)", frameNumber: i,
-                timestamp: Timestamp(secondsSince1970: Date().timeIntervalSince1970), snapshotPath: nil,
-                data: ["seq": .int(i), "sent_ns": .int(Int(now)), "motion_intensity": 0.5]))
         }
         let received = subscriber.wait(timeout: timeout)
         let end = subscriber.lastReceipt
@@ -59,9 +64,22 @@ struct RouterBench: ParsableCommand {
         func pct(_ p: Double) -> Double {
             latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1e6
         }
-        print("saved=\(router.stats["saved"]) published=\(router.stats["published"]) spooled=\(router.stats["spooled"]) received=\(received)")
+        print("saved=\(router.stats[.saved]) published=\(router.stats[.published]) spooled=\(router.stats[.spooled]) received=\(received)"
+              + " durable_intake=\(options.durableIntake) producers=\(producers)")
         print(String(format: "router events=%d events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f lost=%d",
                      events, Double(received) / seconds, pct(0.50), pct(0.99), events - received))
+    }
+}
+
+extension RouterBench {
+    /// Runs `body(0..<n)` on n threads of their own (camera loops block in `submit`) and waits for all.
+    static func onThreads(_ n: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let done = DispatchGroup()
+        for p in 0..<n {
+            done.enter()
+            Thread { body(p); done.leave() }.start()
+        }
+        done.wait()
     }
 }
 

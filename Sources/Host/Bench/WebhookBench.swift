@@ -64,7 +64,7 @@ struct WebhookBench: AsyncParsableCommand {
         }
         let start = DispatchTime.now().uptimeNanoseconds
         runner.offer(batch)
-        while stats["sink.bench.delivered"] + stats["sink.bench.dead_lettered"] < events {
+        while stats[sink: "bench", .delivered] + stats[sink: "bench", .deadLettered] < events {
             try await Task.sleep(for: .milliseconds(5))
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -74,8 +74,8 @@ struct WebhookBench: AsyncParsableCommand {
         await server.triggerGracefulShutdown()
         _ = await serverTask.result
         print(String(format: "webhook events=%d delivered=%d received=%d events_per_s=%.0f concurrency=%d retries=%d",
-                     events, stats["sink.bench.delivered"], received.value, Double(stats["sink.bench.delivered"]) / seconds,
-                     concurrency, stats["sink.bench.retries"]))
+                     events, stats[sink: "bench", .delivered], received.value, Double(stats[sink: "bench", .delivered]) / seconds,
+                     concurrency, stats[sink: "bench", .retries]))
     }
 
     /// A thread-safe counter.

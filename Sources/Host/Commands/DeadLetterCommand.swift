@@ -59,40 +59,10 @@ struct DeadLetterReplay: AsyncParsableCommand {
         let stats = RouterStats()
         let runner = SinkRunner(name: sink, sink: try plugins.makeSink(plugin, file: selection.config.file, logger: logger),
                                 policy: selection.policy, logger: logger, stats: stats)
-        // Move the file aside: a running vigil keeps appending to a new one, nothing is lost. Files
-        // left aside by an interrupted replay are picked up too.
-        let claimed = "\(path).replaying-\(getpid())"
-        if rename(path, claimed) != 0 && errno != ENOENT {
-            throw ValidationError("\(path): cannot move it aside for replay: \(String(cString: strerror(errno)))")
-        }
-        let directory = (path as NSString).deletingLastPathComponent, base = (path as NSString).lastPathComponent
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? [])
-            .filter { $0.hasPrefix(base + ".replaying-") }.sorted()
-            .map { (directory as NSString).appendingPathComponent($0) }
-        guard !files.isEmpty else {
-            await runner.closeSink()
-            print("replay sink=\(sink) events=0 delivered=0 dead_lettered=0")
-            return
-        }
-        var events: [StoredEvent] = []
-        var keep: Set<String> = []  // files with unreadable lines stay for a look
-        for file in files {
-            let (entries, bad) = try DeadLetterFile.read(path: file)
-            for line in bad { logger.error("Dead-letter line not readable, kept", metadata: ["file": "\(file)", "line": "\(line)"]) }
-            if !bad.isEmpty { keep.insert(file) }
-            events += entries.compactMap { StoredEvent(publishedJSON: $0.eventJSON) }
-        }
-        // Deliver with the sink's concurrency; each event gets the full retry policy.
-        await withTaskGroup(of: Void.self) { group in
-            var next = 0
-            func add() { if next < events.count { let e = events[next]; next += 1; group.addTask { await runner.deliver(e) } } }
-            for _ in 0..<selection.policy.concurrency { add() }
-            while await group.next() != nil { add() }
-        }
-        await runner.closeSink()
-        for file in files where !keep.contains(file) { try? FileManager.default.removeItem(atPath: file) }
-        print("replay sink=\(sink) events=\(events.count) delivered=\(stats["sink.\(sink).delivered"]) "
-              + "dead_lettered=\(stats["sink.\(sink).dead_lettered"])")
+        let outcome = try await DeadLetterReplayer(runner: runner, path: path, concurrency: selection.policy.concurrency,
+                                                 logger: logger, stats: stats).run()
+        print("replay sink=\(sink) events=\(outcome.events) delivered=\(outcome.delivered) "
+              + "dead_lettered=\(outcome.deadLettered) unreadable=\(outcome.unreadable)")
     }
 }
 

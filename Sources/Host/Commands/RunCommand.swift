@@ -49,22 +49,28 @@ struct RunCommand: AsyncParsableCommand {
         plugins.warnings.forEach { logger.warning("Plugin built by another toolchain", metadata: ["warning": "\($0)"]) }
         let metrics = VigilMetrics()
         let stats = RouterStats(metrics: metrics)
+        // The one door to PostgreSQL: the schema is made here, at start (or by the first connection
+        // that succeeds, if PostgreSQL is down now); every part below connects through it.
+        let database = Database(url: databaseURL)
+        await Self.migrate(database, logger: logger)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
                                                             logger: logger, stats: stats),
-                                 databaseURL: databaseURL, logger: logger, stats: stats,
+                                 database: database, logger: logger, stats: stats,
                                  drainTime: .milliseconds(Int((settings.environment["SINK_DRAIN_SECONDS"].flatMap(Double.init) ?? 5) * 1000)))
-        metrics.declare(sinks: sinks.runners.map(\.name))
-        let router = try Router(options: .init(
+        metrics.declare(sinks: sinks.names)
+        var routerOptions = Router.Options(
             databaseURL: databaseURL,
             publish: PublishOptions.from(settings),
             spoolDirectory: settings.environment["SPOOL_DIR"] ?? "spool",
             queueCapacity: settings.environment["EVENT_QUEUE_CAPACITY"].flatMap(Int.init) ?? 100_000,
-            overload: policy),
-            logger: logger, stats: stats, onPublished: { sinks.offer($0) })
+            overload: policy)
+        routerOptions.sinkNames = sinks.names
+        routerOptions.durableIntake = settings.durableIntake
+        let router = try Router(options: routerOptions, logger: logger, stats: stats, database: database, observer: sinks)
 
         let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
-        let pool = DatabasePool(url: databaseURL, size: 4, prepare: EventRepository.prepare)
+        let pool = DatabasePool(database: database, size: 4, logger: logger, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
         let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis)
         let api = APIServer.build(
@@ -85,9 +91,22 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger))
         try await group.run()
         let s = router.stats
-        logger.info("vigil stopped", metadata: ["events.saved": "\(s["saved"])", "events.published": "\(s["published"])",
-                    "events.spooled": "\(s["spooled"])", "events.dropped": "\(s["dropped"])"])
-        print("run saved=\(s["saved"]) published=\(s["published"]) spooled=\(s["spooled"]) dropped=\(s["dropped"]) rejected=\(s["rejected"])")
+        logger.info("vigil stopped", metadata: ["events.saved": "\(s[.saved])", "events.published": "\(s[.published])",
+                    "events.spooled": "\(s[.spooled])", "events.dropped": "\(s[.dropped])", "events.lost": "\(s[.lost])"])
+        print("run saved=\(s[.saved]) published=\(s[.published]) spooled=\(s[.spooled]) dropped=\(s[.dropped]) rejected=\(s[.rejected])"
+              + " lost=\(s[.lost])")
+    }
+
+    /// Creates or migrates the schema once at start, on a thread of its own (libpq blocks).
+    static func migrate(_ database: Database, logger: Logger) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            Thread {
+                do { _ = try database.connect() } catch {
+                    logger.error("PostgreSQL not reachable at start; the schema is made once it is", metadata: ["error": "\(error)"])
+                }
+                c.resume()
+            }.start()
+        }
     }
 }
 

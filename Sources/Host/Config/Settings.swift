@@ -20,6 +20,8 @@ package struct Settings: Sendable {
     package var apiHost: String
     /// When set (`API_TOKEN`), every /api route requires `Authorization: Bearer <token>`.
     package var apiToken: String?
+    /// `DURABLE_INTAKE` (default false): `submit` returns only once the event is fsynced in the spool.
+    package var durableIntake: Bool
     /// plugins.json path (`VIGIL_CONFIG`, default "plugins.json").
     package var configPath: String
     /// Every variable seen, for `${VAR}` substitution in plugins.json.
@@ -64,6 +66,7 @@ package struct Settings: Sendable {
         snapshotsDir = env["SNAPSHOTS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "snapshots"
         stateDir = env["STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "state"
         enableSnapshots = try flag("ENABLE_SNAPSHOTS", true)
+        durableIntake = try flag("DURABLE_INTAKE", false)
         apiPort = try int("API_PORT", 8069, 0...65535)
         apiHost = env["API_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0"
         apiToken = env["API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

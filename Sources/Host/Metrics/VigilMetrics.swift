@@ -4,30 +4,41 @@ import Prometheus
 
 /// vigil's metrics: swift-metrics counters and gauges made by a Prometheus factory over a registry
 /// of our own (no global bootstrap, so tests and benches can make as many as they like).
-/// `GET /metrics` renders the registry in the Prometheus text format.
+/// `GET /metrics` renders the registry in the Prometheus text format. Every counter exists from
+/// the start at 0 (Prometheus rates need the zero): the router's outcomes at init, a sink's when
+/// it is declared.
 package final class VigilMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let lock = NSLock()
-    private var counters: [String: CoreMetrics.Counter] = [:]
+    private let events: [EventOutcome: CoreMetrics.Counter]
+    private var sinks: [String: [SinkOutcome: CoreMetrics.Counter]] = [:]
     private var gauges: [String: CoreMetrics.Gauge] = [:]
 
-    package init() { factory = PrometheusMetricsFactory(registry: registry) }
-
-    /// Counts a router or sink statistic: `saved` → `vigil_events_total{outcome="saved"}`,
-    /// `sink.alerts.delivered` → `vigil_sink_events_total{sink="alerts",outcome="delivered"}`,
-    /// `sink.alerts.retries` → `vigil_sink_retries_total{sink="alerts"}`.
-    package func count(_ key: String, _ n: Int) {
-        guard n > 0 else { return }
-        counter(key).increment(by: Int64(n))
+    package init() {
+        let factory = PrometheusMetricsFactory(registry: registry)
+        self.factory = factory
+        events = Dictionary(uniqueKeysWithValues: EventOutcome.allCases.map { outcome in
+            (outcome, CoreMetrics.Counter(label: "vigil_events_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
+        })
     }
 
-    /// Creates counters at 0 so they show in `/metrics` before their first event (Prometheus
-    /// rates need the zero): the router's outcomes, and each sink's.
-    package func declare(sinks: [String]) {
-        let keys = ["saved", "published", "spooled", "dropped", "rejected"]
-            + sinks.flatMap { name in ["delivered", "retries", "dead_lettered", "skipped"].map { "sink.\(name).\($0)" } }
-        for key in keys { _ = counter(key) }
+    /// Counts router events: `.saved` → `vigil_events_total{outcome="saved"}`.
+    package func count(_ outcome: EventOutcome, _ n: Int) {
+        guard n > 0 else { return }
+        events[outcome]?.increment(by: Int64(n))
+    }
+
+    /// Counts a sink's events: `.delivered` → `vigil_sink_events_total{sink="alerts",outcome="delivered"}`,
+    /// `.retries` → `vigil_sink_retries_total{sink="alerts"}`. A sink not declared yet is declared.
+    package func count(sink: String, _ outcome: SinkOutcome, _ n: Int) {
+        guard n > 0 else { return }
+        counters(sink: sink)[outcome]?.increment(by: Int64(n))
+    }
+
+    /// Creates each sink's counters at 0, so they show in `/metrics` before their first event.
+    package func declare(sinks names: [String]) {
+        for name in names { _ = counters(sink: name) }
     }
 
     /// Sets a gauge, e.g. `vigil_camera_fps{camera="camera-01"}`.
@@ -47,20 +58,17 @@ package final class VigilMetrics: @unchecked Sendable {
         return buffer
     }
 
-    private func counter(_ key: String) -> CoreMetrics.Counter {
+    private func counters(sink: String) -> [SinkOutcome: CoreMetrics.Counter] {
         lock.lock(); defer { lock.unlock() }
-        if let c = counters[key] { return c }
-        let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
-        let c: CoreMetrics.Counter
-        if parts.count == 3 && parts[0] == "sink" {
-            c = parts[2] == "retries"
-                ? CoreMetrics.Counter(label: "vigil_sink_retries_total", dimensions: [("sink", parts[1])], factory: factory)
-                : CoreMetrics.Counter(label: "vigil_sink_events_total", dimensions: [("sink", parts[1]), ("outcome", parts[2])],
+        if let c = sinks[sink] { return c }
+        var made: [SinkOutcome: CoreMetrics.Counter] = [:]
+        for outcome in SinkOutcome.allCases {
+            made[outcome] = outcome == .retries
+                ? CoreMetrics.Counter(label: "vigil_sink_retries_total", dimensions: [("sink", sink)], factory: factory)
+                : CoreMetrics.Counter(label: "vigil_sink_events_total", dimensions: [("sink", sink), ("outcome", outcome.rawValue)],
                                       factory: factory)
-        } else {
-            c = CoreMetrics.Counter(label: "vigil_events_total", dimensions: [("outcome", key)], factory: factory)
         }
-        counters[key] = c
-        return c
+        sinks[sink] = made
+        return made
     }
 }

@@ -72,7 +72,7 @@ final class RateLimiter: @unchecked Sendable {
         return events.filter { event in
             if bucket.take(now: event.timestamp.secondsSince1970) { return true }
             dropped += 1
-            stats.add("rate_limited")
+            stats.add(.rateLimited)
             if dropped % 1000 == 1 {
                 logger.warning("Camera event rate limit: events dropped", metadata: [
                     "camera.id": "\(camera)", "events.dropped": "\(dropped)", "limit_per_s": "\(bucket.rate)"])

@@ -18,8 +18,16 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
     let capacity: Int
     /// Pushes that found the queue full (and waited or were dropped).
     private(set) var timesFull = 0
+    /// A batch holds items up to this total weight (at least one item).
+    private let maxWeight: Int
+    private let weigh: ((Element) -> Int)?
 
-    package init(capacity: Int) { self.capacity = max(1, capacity) }
+    /// `weigh` and `maxWeight` bound a batch by size (e.g. bytes), besides `popBatch`'s count.
+    package init(capacity: Int, maxWeight: Int = .max, weigh: ((Element) -> Int)? = nil) {
+        self.capacity = max(1, capacity)
+        self.maxWeight = maxWeight
+        self.weigh = weigh
+    }
 
     /// Adds an item; with `.block` waits while full, with `.drop` refuses it. False when refused or closed.
     @discardableResult
@@ -49,6 +57,16 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
                 condition.wait()
             }
         }
+        var max = max
+        if let weigh {
+            var total = 0, n = 0
+            while n < Swift.min(max, items.count) {
+                total += weigh(items[n])
+                if n > 0 && total > maxWeight { break }
+                n += 1
+            }
+            max = n
+        }
         let batch: [Element]
         if items.count <= max {
             batch = items
@@ -67,6 +85,9 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
 
     /// How many pushes so far found the queue full.
     var fullCount: Int { condition.lock(); defer { condition.unlock() }; return timesFull }
+
+    /// True once `close` was called.
+    var isClosed: Bool { condition.lock(); defer { condition.unlock() }; return closed }
 
     /// Stops accepting items; the consumer still gets what is queued.
     package func close() {

@@ -10,6 +10,8 @@ package struct NewEvent: Sendable {
     let data: JSONValue
     /// `data` as JSON text, encoded once, on the submitting thread: the writer and publisher reuse it.
     let dataJSON: [UInt8]
+    /// With DURABLE_INTAKE: where the event's line ends in the intake journal (a spool file).
+    var journal: JournalMark?
 
     package init(type: String, cameraID: String, frameNumber: Int, timestamp: Timestamp, snapshotPath: String?, data: JSONValue) {
         self.type = type; self.cameraID = cameraID; self.frameNumber = frameNumber
@@ -24,11 +26,23 @@ package struct NewEvent: Sendable {
         if let p = snapshotPath, p.utf8.count > 500 { return "snapshot_path longer than 500 bytes" }
         if frameNumber < 0 || frameNumber > Int(Int32.max) { return "frame_number \(frameNumber) out of range" }
         if type.utf8.contains(0) || cameraID.utf8.contains(0) { return "NUL byte in event_type or camera_id" }
+        if dataJSON.count > SpoolLine.maxEventDataBytes {
+            return "event_data is \(dataJSON.count) bytes as JSON, more than the limit of \(SpoolLine.maxEventDataBytes)"
+        }
         if timestamp.microseconds < 0 || timestamp.microseconds >= 253_402_300_800_000_000 {
             return "timestamp outside 1970-01-01 … 9999-12-31"
         }
         return nil
     }
+}
+
+/// A position in a spool file: the file (names sort in the order they were written) and the offset
+/// just past a line.
+struct JournalMark: Comparable, Sendable {
+    var file: String
+    var end: Int
+
+    static func < (a: JournalMark, b: JournalMark) -> Bool { (a.file, a.end) < (b.file, b.end) }
 }
 
 /// An event after its row was committed.

@@ -21,127 +21,146 @@ package struct PublishOptions: Sendable {
     package init(redis: RedisAddress, channel: String) { self.redis = redis; self.channel = channel }
 }
 
-/// Publishes saved events on Redis, in id order, on its own thread. If Redis goes away it
-/// reconnects with exponential backoff and then publishes, from PostgreSQL, everything saved
-/// since the last event it published (the outbox position, kept in `vigil_outbox`).
+/// Publishes saved events on Redis, in id order, on its own thread. If Redis goes away or refuses
+/// a command (an error reply) it reconnects with exponential backoff and then publishes, from
+/// PostgreSQL, everything saved since the last event Redis accepted (the outbox position, kept
+/// in `vigil_outbox`). The writer asks for the same catch-up when rows were committed that it
+/// could not hand over (a COMMIT whose answer was lost).
 final class Publisher: @unchecked Sendable {
     private let options: PublishOptions
-    private let databaseURL: String
+    private let outbox: Reconnector
     private let logger: Logger
     private let stats: RouterStats
-    private let onPublished: @Sendable ([SavedEvent]) -> Void
     private let queue = BlockingQueue<[SavedEvent]>(capacity: 256)
     private let catchUpFlag = NSLock()
     private var needsCatchUp = true
+    private var refusing = false
 
-    init(options: PublishOptions, databaseURL: String, logger: Logger, stats: RouterStats,
-         onPublished: @escaping @Sendable ([SavedEvent]) -> Void) {
-        self.options = options; self.databaseURL = databaseURL; self.logger = logger
-        self.stats = stats; self.onPublished = onPublished
+    init(options: PublishOptions, database: Database, logger: Logger, stats: RouterStats) {
+        self.options = options; self.logger = logger; self.stats = stats
+        outbox = Reconnector(database: database, role: "publisher", logger: logger) { try $0.execute("SET synchronous_commit = off") }
     }
 
     /// Hands over a committed batch. Never blocks: if the queue is full (Redis down) the batch is
     /// left to the catch-up from PostgreSQL.
     func submit(_ batch: [SavedEvent]) {
-        if !queue.push(batch, policy: .drop) { setCatchUp(true) }
+        if !queue.push(batch, policy: .drop) { requestCatchUp() }
     }
+
+    /// Publishes from PostgreSQL what was saved after the outbox position before anything newer.
+    func requestCatchUp() { catchUpFlag.lock(); needsCatchUp = true; catchUpFlag.unlock() }
 
     /// Ends the thread after what is queued is published.
     func close() { queue.close() }
 
-    private func setCatchUp(_ value: Bool) { catchUpFlag.lock(); needsCatchUp = value; catchUpFlag.unlock() }
-    private var catchUpNeeded: Bool { catchUpFlag.lock(); defer { catchUpFlag.unlock() }; return needsCatchUp }
+    private func takeCatchUp() -> Bool {
+        catchUpFlag.lock(); defer { catchUpFlag.unlock() }
+        let value = needsCatchUp
+        needsCatchUp = false
+        return value
+    }
 
     /// The thread body; returns once closed and drained.
     func run() {
         var redis: RedisConnection?
         var backoff = 0.05
         var lastID: Int64 = -1
-        var outbox: PostgresConnection?
         while true {
-            if outbox == nil || lastID < 0 {
-                do {
-                    let conn = try outbox ?? PostgresConnection(databaseURL)
-                    try conn.execute("SET synchronous_commit = off")
-                    try EventStore.migrate(conn)
-                    outbox = conn
-                    if lastID < 0 { lastID = try Self.loadPosition(conn, channel: options.channel) }
-                } catch {
-                    outbox = nil
-                    logger.debug("Publisher waits for the outbox position", metadata: ["error": "\(error)"])
-                    guard queue.popBatch(max: 256, timeout: 0.05) != nil else { return }
-                    setCatchUp(true)
-                    continue
-                }
+            if lastID < 0, let db = outbox.connection(), let position = loadPosition(db) { lastID = position }
+            guard lastID >= 0, let db = outbox.connection() else {
+                // No position yet (PostgreSQL unreachable): what is queued is caught up later.
+                guard queue.popBatch(max: 256, timeout: 0.05) != nil else { return }
+                requestCatchUp()
+                continue
             }
             if redis == nil {
                 do {
                     redis = try RedisConnection(host: options.redis.host, port: options.redis.port,
                                                 database: options.redis.database, password: options.redis.password)
-                    if backoff > 0.05 { logger.info("Redis reconnected", metadata: ["redis.port": "\(options.redis.port)"]) }
-                    backoff = 0.05
+                    if backoff > 0.05 && !refusing { logger.info("Redis reconnected", metadata: ["redis.port": "\(options.redis.port)"]) }
                 } catch {
                     if backoff == 0.05 { logger.error("Redis unavailable, publishing paused", metadata: ["error": "\(error)"]) }
                     // Wait out the backoff; queued batches are in PostgreSQL and will be caught up.
                     if queue.popBatch(max: 256, timeout: backoff) == nil { return }
-                    setCatchUp(true)
+                    requestCatchUp()
                     backoff = min(backoff * 2, 0.5)
                     continue
                 }
             }
             do {
-                if catchUpNeeded, let conn = outbox {
-                    setCatchUp(false)
-                    try catchUp(redis!, conn, after: &lastID)
+                if takeCatchUp() {
+                    try catchUp(redis!, db, after: &lastID)
+                    backoff = 0.05
                     continue
                 }
                 guard let batches = queue.popBatch(max: 256) else {
-                    if let conn = outbox { try? Self.savePosition(conn, channel: options.channel, lastID) }
+                    try? Self.savePosition(db, channel: options.channel, lastID)
                     return
                 }
+                // A gap reported meanwhile is filled first, so the order holds.
+                if takeCatchUp() { try catchUp(redis!, db, after: &lastID) }
                 let events = batches.joined().filter { $0.id > lastID }
                 guard !events.isEmpty else { continue }
-                try publish(events, on: redis!)
-                lastID = events.last!.id
-                if let conn = outbox {
-                    do { try Self.savePosition(conn, channel: options.channel, lastID) }
-                    catch { outbox = nil; logger.warning("Outbox position not saved", metadata: ["error": "\(error)"]) }
-                }
-                onPublished(events)
+                try publish(events, on: redis!, db, lastID: &lastID)
+                backoff = 0.05
+            } catch let error as PublishRefused {
+                if !refusing { logger.error("Redis refused to publish; retrying", metadata: ["error": "\(error.message)"]) }
+                refusing = true
+                redis = nil
+                requestCatchUp()
+                if queue.popBatch(max: 256, timeout: backoff) == nil { return }
+                backoff = min(backoff * 2, 0.5)
             } catch let error as RedisError {
                 logger.error("Redis publish failed", metadata: ["error": "\(error)"])
                 redis = nil
-                setCatchUp(true)
+                requestCatchUp()
             } catch {
                 logger.error("Catch-up from PostgreSQL failed", metadata: ["error": "\(error)"])
-                outbox = nil
-                setCatchUp(true)
+                outbox.drop(after: error)
+                requestCatchUp()
                 _ = queue.popBatch(max: 256, timeout: 0.5)
             }
         }
     }
 
-    private func publish(_ events: [SavedEvent], on redis: RedisConnection) throws {
-        var commands = 0
+    /// Reads the channel's outbox position; nil when it cannot yet.
+    private func loadPosition(_ db: PostgresConnection) -> Int64? {
+        do { return try Self.loadPosition(db, channel: options.channel) } catch {
+            if let e = error as? PostgresError, e.connectionLost { outbox.drop(after: error) }
+            logger.debug("Publisher waits for the outbox position", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Pipelines the commands for `events`, then reads every reply. Events up to the first one with
+    /// an error reply are published and the outbox moves past them; then `PublishRefused` is thrown.
+    private func publish(_ events: [SavedEvent], on redis: RedisConnection, _ db: PostgresConnection, lastID: inout Int64) throws {
+        let perEvent = 1 + (options.perTypeAndCameraChannels ? 2 : 0) + (options.stream != nil ? 1 : 0)
         for e in events {
             let json = e.json
-            try redis.append(["PUBLISH", options.channel, json]); commands += 1
+            try redis.append(["PUBLISH", options.channel, json])
             if options.perTypeAndCameraChannels {
                 try redis.append(["PUBLISH", "\(options.channel):\(e.event.type)", json])
                 try redis.append(["PUBLISH", "\(options.channel):\(e.event.cameraID)", json])
-                commands += 2
             }
             if let stream = options.stream {
                 try redis.append(["XADD", stream, "MAXLEN", "~", String(options.streamMaxLength), "*", "event", json])
-                commands += 1
             }
         }
-        for _ in 0..<commands {
-            if case .error(let message) = try redis.readReply(operation: "PUBLISH") {
-                logger.warning("Redis refused a command", metadata: ["error": "\(message)"])
+        var refusal: (index: Int, message: String)?
+        for i in 0..<(events.count * perEvent) {
+            if case .error(let message) = try redis.readReply(operation: "PUBLISH"), refusal == nil {
+                refusal = (i / perEvent, message)
             }
         }
-        stats.add("published", events.count)
+        let accepted = refusal?.index ?? events.count
+        if accepted > 0 {
+            stats.add(.published, accepted)
+            lastID = events[accepted - 1].id
+            try Self.savePosition(db, channel: options.channel, lastID)
+            if refusing && refusal == nil { refusing = false; logger.info("Redis accepts publishes again") }
+        }
+        if let refusal { throw PublishRefused(message: refusal.message) }
     }
 
     /// Publishes, in id order, every event saved after `lastID` (bounded by age).
@@ -150,16 +169,16 @@ final class Publisher: @unchecked Sendable {
         while true {
             let rows = try EventStore.read(after: lastID, limit: 2000, from: db)
             guard let last = rows.last else { break }
-            lastID = last.event.id
             let batch = rows.filter { $0.ageSeconds <= options.maxCatchUpAge }.map(\.event)
             skipped += rows.count - batch.count
-            if !batch.isEmpty { try publish(batch, on: redis); onPublished(batch) }
+            if !batch.isEmpty { try publish(batch, on: redis, db, lastID: &lastID) }
             total += batch.count
+            lastID = last.event.id
             try Self.savePosition(db, channel: options.channel, lastID)
             if rows.count < 2000 { break }
         }
         if skipped > 0 {
-            stats.add("skipped", skipped)
+            stats.add(.skipped, skipped)
             logger.warning("Old events not published after outage", metadata: ["events.skipped": "\(skipped)",
                            "max_age_s": "\(options.maxCatchUpAge)"])
         }
@@ -179,4 +198,9 @@ final class Publisher: @unchecked Sendable {
     static func savePosition(_ db: PostgresConnection, channel: String, _ id: Int64) throws {
         try db.query("UPDATE vigil_outbox SET last_id = $2 WHERE channel = $1 AND last_id < $2", [channel, String(id)])
     }
+}
+
+/// Redis answered a publish command with an error (e.g. NOPERM, OOM): not published.
+struct PublishRefused: Error {
+    let message: String
 }

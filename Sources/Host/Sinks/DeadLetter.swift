@@ -54,15 +54,26 @@ package struct DeadLetterFile: Sendable {
         }
     }
 
-    /// Appends one entry durably. Throws with the system's message when the folder or disk refuses.
-    func append(_ entry: Entry) throws {
+    /// Appends one entry durably, on the file's own I/O thread (not the cooperative pool). Throws
+    /// with the system's message when the folder or disk refuses.
+    func append(_ entry: Entry) async throws {
+        let path = self.path
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            Self.io.async { c.resume(with: Result { try Self.append(lines: entry.line, to: path) }) }
+        }
+    }
+
+    /// Appends whole lines (each ending in a newline) under an exclusive lock and fsyncs them.
+    package static func append(lines: String, to path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DeadLetterError(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
-        flock(fd, LOCK_EX)
-        let bytes = Array(entry.line.utf8)
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw DeadLetterError(path: path, operation: "lock", errno: errno) }
+        }
+        let bytes = Array(lines.utf8)
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -72,14 +83,17 @@ package struct DeadLetterFile: Sendable {
         guard fsync(fd) == 0 else { throw DeadLetterError(path: path, operation: "fsync", errno: errno) }
     }
 
-    /// Reads every entry; lines that do not parse are returned as `bad` (line numbers from 1).
-    package static func read(path: String) throws -> (entries: [Entry], bad: [Int]) {
+    /// Dead-letter file I/O runs here, off the cooperative pool.
+    static let io = DispatchQueue(label: "vigil.dead-letter")
+
+    /// Reads every entry; lines that do not parse are returned as `bad`, with their number (from 1) and text.
+    package static func read(path: String) throws -> (entries: [Entry], bad: [(line: Int, text: String)]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DeadLetterError(path: path, operation: "read", errno: errno)
         }
-        var entries: [Entry] = [], bad: [Int] = []
+        var entries: [Entry] = [], bad: [(line: Int, text: String)] = []
         for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
-            if let e = Entry(line: line) { entries.append(e) } else { bad.append(n + 1) }
+            if let e = Entry(line: line) { entries.append(e) } else { bad.append((n + 1, String(line))) }
         }
         return (entries, bad)
     }

@@ -4,24 +4,25 @@ import PluginAPI
 import VigilPostgres
 import VigilRouter
 
-/// A sink's link to PostgreSQL, on its own thread (libpq blocks): it loads the sink's position
-/// (`vigil_sink_position`; a new sink starts at the table's end), reads back from the events
+/// A sink's link to PostgreSQL, on its own thread (libpq blocks), through the database door: it
+/// loads the sink's position (`vigil_sink_position`), reads back from the events
 /// table whatever the queue missed (at start, and after an overflow), and saves the position
 /// about once a second and at the end, so a restart neither skips nor repeats settled events.
 final class SinkCatchUp: @unchecked Sendable {
     private let runner: SinkRunner
-    private let databaseURL: String
+    private let connection: Reconnector
     private let logger: Logger
     private let stats: RouterStats
     private let stopped = NSCondition()
     private var stopRequested = false
     private var finished = false
 
-    init(runner: SinkRunner, databaseURL: String, logger: Logger, stats: RouterStats) {
-        self.runner = runner; self.databaseURL = databaseURL; self.stats = stats
+    init(runner: SinkRunner, database: Database, logger: Logger, stats: RouterStats) {
+        self.runner = runner; self.stats = stats
         var logger = logger
         logger[metadataKey: "sink.name"] = "\(runner.name)"
         self.logger = logger
+        connection = Reconnector(database: database, role: "sink \(runner.name)", logger: logger)
     }
 
     /// Starts the thread.
@@ -47,33 +48,29 @@ final class SinkCatchUp: @unchecked Sendable {
     }
 
     private func run() {
-        var db: PostgresConnection?
         var saved: Int64 = -1
-        var backoff = 0.1
         var started = false
         while true {
             let stopping = self.stopping
-            do {
-                let conn = try db ?? PostgresConnection(databaseURL)
-                db = conn
-                if !started {
-                    runner.queue.start(at: try Self.loadPosition(conn, sink: runner.name))
-                    started = true
+            if let db = stopping ? connection.connectNow() : connection.connection() {
+                do {
+                    if !started {
+                        runner.queue.start(at: try Self.loadPosition(db, sink: runner.name))
+                        started = true
+                    }
+                    if runner.queue.catchingUp && !stopping && runner.disabled == nil { try catchUp(db) }
+                    let position = runner.queue.position
+                    if position != saved {
+                        try db.query("UPDATE vigil_sink_position SET last_id = $2 WHERE sink = $1", [runner.name, String(position)])
+                        saved = position
+                    }
+                } catch {
+                    connection.drop(after: error)
+                    if !stopping { pause(0.1); continue }
                 }
-                if runner.queue.catchingUp && !stopping && runner.disabled == nil { try catchUp(conn) }
-                let position = runner.queue.position
-                if position != saved {
-                    try conn.query("UPDATE vigil_sink_position SET last_id = $2 WHERE sink = $1", [runner.name, String(position)])
-                    saved = position
-                }
-                backoff = 0.1
-            } catch {
-                if db != nil || backoff == 0.1 {
-                    logger.error("Sink position or catch-up: PostgreSQL failed", metadata: ["error": "\(error)"])
-                }
-                db = nil
-                backoff = min(backoff * 2, 5)
-                if !stopping { pause(backoff); continue }
+            } else if !stopping {
+                pause(0.1)
+                continue
             }
             if stopping { break }
             pause(runner.queue.catchingUp ? 0.05 : 1)
@@ -96,19 +93,20 @@ final class SinkCatchUp: @unchecked Sendable {
             if rows.count < 500 && runner.queue.finishCatchUp() { break }
         }
         if skipped > 0 {
-            stats.add("sink.\(runner.name).skipped_old", skipped)
+            stats.add(sink: runner.name, .skippedOld, skipped)
             logger.warning("Old events not delivered after catch-up", metadata: [
                 "events.skipped": "\(skipped)", "max_age_s": "\(runner.policy.maxCatchUpAge)"])
         }
         if total - skipped > 0 {
-            stats.add("sink.\(runner.name).caught_up", total - skipped)
+            stats.add(sink: runner.name, .caughtUp, total - skipped)
             logger.info("Sink caught up from PostgreSQL", metadata: ["events.count": "\(total - skipped)"])
         }
     }
 
-    /// The sink's position; a sink seen for the first time starts after the newest event.
+    /// The sink's position. The router sets a new sink's before its first insert; should this
+    /// thread come first, it starts the sink after the newest event as it is now (no event of this
+    /// run is saved before the router has set it too, so none falls before it).
     static func loadPosition(_ db: PostgresConnection, sink: String) throws -> Int64 {
-        try EventStore.migrate(db)
         try db.query("""
             INSERT INTO vigil_sink_position (sink, last_id) SELECT $1, COALESCE(MAX(id), 0) FROM events
             ON CONFLICT (sink) DO NOTHING

@@ -62,6 +62,9 @@ package final class SinkQueue: @unchecked Sendable {
         return true
     }
 
+    /// Switches to catching up from PostgreSQL (rows were committed that were never offered).
+    func resync() { locked { if !closed { catchingUp = true; missedWhileCatchingUp += 1 } } }
+
     /// Ends the catch-up if no live event was missed since it last read; otherwise it reads again.
     package func finishCatchUp() -> Bool {
         locked {

@@ -37,7 +37,7 @@ package final class SinkRunner: @unchecked Sendable {
     /// Offers live events from the publisher; never blocks. An overflow switches to catching up.
     package func offer(_ events: [StoredEvent]) {
         let wanted = events.map(wants)
-        stats.add("sink.\(name).skipped", wanted.lazy.filter { !$0 }.count)
+        stats.add(sink: name, .skipped, wanted.lazy.filter { !$0 }.count)
         if queue.offer(events, wanted: wanted) > 0 {
             lock.lock(); let first = !overflowLogged; overflowLogged = true; lock.unlock()
             if first {
@@ -68,30 +68,30 @@ package final class SinkRunner: @unchecked Sendable {
             do { try await Task.sleep(for: pause) } catch { return false }
             return !queue.isClosed
         }, onRetry: { [self] attempt, pause, reason in
-            stats.add("sink.\(name).retries")
+            stats.add(sink: name, .retries)
             logger.debug("Delivery failed, retrying", metadata: ["event.id": "\(event.id)", "attempt": "\(attempt)",
                          "retry_in_ms": "\(Int(pause.inSeconds * 1000))", "error": "\(reason)"])
         })
         switch outcome {
         case .delivered:
-            stats.add("sink.\(name).delivered")
+            stats.add(sink: name, .delivered)
             queue.settle(event.id)
         case .gaveUp(let attempts, let reason):
-            giveUp(event, attempts: attempts, reason: reason)
+            await giveUp(event, attempts: attempts, reason: reason)
         case .disabled(let attempts, let reason):
             disable(reason)
-            giveUp(event, attempts: attempts, reason: reason)
+            await giveUp(event, attempts: attempts, reason: reason)
         case .interrupted:
             break
         }
     }
 
     /// Writes the event to the dead-letter file; if even that fails it stays unsettled (caught up later).
-    private func giveUp(_ event: StoredEvent, attempts: Int, reason: String) {
+    private func giveUp(_ event: StoredEvent, attempts: Int, reason: String) async {
         do {
-            try deadLetter.append(.init(sink: name, eventID: event.id, attempts: attempts, reason: reason,
+            try await deadLetter.append(.init(sink: name, eventID: event.id, attempts: attempts, reason: reason,
                                         failedAt: Timestamp(secondsSince1970: Date().timeIntervalSince1970), eventJSON: event.json))
-            stats.add("sink.\(name).dead_lettered")
+            stats.add(sink: name, .deadLettered)
             queue.settle(event.id)
             logger.error("Event not delivered, written to the dead-letter file", metadata: [
                 "event.id": "\(event.id)", "attempts": "\(attempts)", "error": "\(reason)", "dead_letter": "\(deadLetter.path)"])
@@ -105,7 +105,7 @@ package final class SinkRunner: @unchecked Sendable {
     private func disable(_ reason: String) {
         lock.lock(); let first = disabledReason == nil; if first { disabledReason = reason }; lock.unlock()
         guard first else { return }
-        stats.add("sink.\(name).disabled")
+        stats.add(sink: name, .disabled)
         logger.error("Sink disabled: its destination is gone; events are kept for it and sent after a restart",
                      metadata: ["error": "\(reason)"])
         queue.close()

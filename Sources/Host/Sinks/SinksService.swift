@@ -7,20 +7,23 @@ import VigilPlugins
 import VigilRouter
 
 /// Every configured sink, each with its own runner (queue, workers, retries, dead-letter) and
-/// PostgreSQL catch-up thread. The router hands it each batch it published.
-package final class SinksService: Service, @unchecked Sendable {
+/// PostgreSQL catch-up thread. The router hands it each batch it committed (whether or not Redis is up).
+package final class SinksService: Service, SavedEventsObserver, @unchecked Sendable {
     package let runners: [SinkRunner]
     private let catchUps: [SinkCatchUp]
     private let logger: Logger
     /// How long shutdown waits for the sinks' queues to empty (`SINK_DRAIN_SECONDS`, default 5).
     private let drainTime: Duration
 
-    package init(runners: [SinkRunner], databaseURL: String, logger: Logger, stats: RouterStats, drainTime: Duration = .seconds(5)) {
+    package init(runners: [SinkRunner], database: Database, logger: Logger, stats: RouterStats, drainTime: Duration = .seconds(5)) {
         self.runners = runners
         self.logger = logger
         self.drainTime = drainTime
-        catchUps = runners.map { SinkCatchUp(runner: $0, databaseURL: databaseURL, logger: logger, stats: stats) }
+        catchUps = runners.map { SinkCatchUp(runner: $0, database: database, logger: logger, stats: stats) }
     }
+
+    /// The sink names, for the router to set their positions before it saves anything.
+    package var names: [String] { runners.map(\.name) }
 
     /// Creates a runner per sink in plugins.json whose library loaded and accepted its config;
     /// the others are logged and left out (the rest keep running).
@@ -38,12 +41,15 @@ package final class SinksService: Service, @unchecked Sendable {
         }
     }
 
-    /// Hands a published batch to every sink (never blocks).
-    package func offer(_ events: [SavedEvent]) {
+    /// Hands a committed batch to every sink (never blocks).
+    package func saved(_ events: [SavedEvent]) {
         guard !runners.isEmpty else { return }
         let stored = events.map(\.stored)
         runners.forEach { $0.offer(stored) }
     }
+
+    /// Rows were committed that were not offered: every sink reads them back from PostgreSQL.
+    package func missed() { runners.forEach { $0.queue.resync() } }
 
     package func run() async throws {
         catchUps.forEach { $0.start() }

@@ -1,0 +1,53 @@
+import Foundation
+import VigilPostgres
+
+/// The one door to PostgreSQL. Every part of vigil that talks to the database (writer, publisher,
+/// sinks, API) opens its connections here: with vigil's timeouts, and with the schema created and
+/// migrated once per process, by the first connection that succeeds (at start when PostgreSQL is
+/// up, otherwise as soon as it is). `Reconnector` keeps one connection open with backoff.
+package final class Database: Sendable {
+    /// The libpq URI or connection string (`DATABASE_URL`).
+    package let url: String
+    /// Limits for connecting and for each statement's answer.
+    package let timeouts: PostgresTimeouts
+    private let state = MigrationState()
+
+    package init(url: String, timeouts: PostgresTimeouts = .standard) {
+        self.url = url
+        self.timeouts = timeouts
+    }
+
+    /// A new connection with the schema ready. Throws a `PostgresError` (connect, or migration).
+    package func connect() throws -> PostgresConnection {
+        let connection = try PostgresConnection(url, timeouts: timeouts)
+        try migrateOnce(connection)
+        return connection
+    }
+
+    /// Creates and migrates the schema on `connection` unless this process already did.
+    package func migrateOnce(_ connection: PostgresConnection) throws {
+        try state.once { _ = try connection.withoutTimeouts { try Migrations.run(connection) } }
+    }
+
+    /// Whether this process has migrated the schema.
+    package var migrated: Bool { state.done }
+}
+
+/// Runs the migration once; callers arriving meanwhile wait for it.
+private final class MigrationState: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var done: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return finished }
+        set { lock.lock(); finished = newValue; lock.unlock() }
+    }
+    private var finished = false
+    private let running = NSLock()
+
+    func once(_ body: () throws -> Void) throws {
+        if done { return }
+        running.lock(); defer { running.unlock() }
+        if done { return }
+        try body()
+        done = true
+    }
+}
