@@ -8,6 +8,7 @@ import VigilAPI
 import VigilConfig
 import VigilPipeline
 import VigilPlugins
+import VigilRetention
 import VigilRouter
 import VigilSinks
 import VigilSupport
@@ -62,9 +63,15 @@ struct RunCommand: AsyncParsableCommand {
 
         let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
+        // Retention runs when anything is to be deleted; its status (and the snapshots' disk use) then
+        // shows in / and /metrics.
+        let policy = RetentionPolicy(settings: settings, config: config)
+        let retention = policy.deletesAnything
+            ? RetentionService(policy: policy, databaseURL: databaseURL, snapshotsDir: settings.snapshotsDir, logger: logger) : nil
         let pool = DatabasePool(url: databaseURL, size: settings.apiDatabaseConnections, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
-        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis)
+        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis,
+                               retention: retention)
         let api = APIServer.build(
             options: .init(host: settings.apiHost, port: settings.apiPort,
                            snapshotsDir: settings.snapshotsDir, token: settings.apiToken),
@@ -76,6 +83,7 @@ struct RunCommand: AsyncParsableCommand {
                 // queued (handing it to the sinks), then the sinks stop and save their positions.
                 .init(service: sinks),
                 .init(service: RouterService(router: router)),
+            ] + (retention.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: APIService(app: api, logger: logger)),
                 .init(service: cameras, successTerminationBehavior: exitWhenDone ? .gracefullyShutdownGroup : .ignore),
             ],

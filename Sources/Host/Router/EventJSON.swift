@@ -59,7 +59,7 @@ package enum EventJSON {
     }
 
     /// A JSON string with Python's `ensure_ascii` escaping (non-ASCII as \uXXXX, UTF-16 surrogates).
-    package static func writeString(_ s: String, _ out: inout [UInt8]) {
+    static func writeString(_ s: String, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
