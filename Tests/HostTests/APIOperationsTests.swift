@@ -23,7 +23,8 @@ final class APIOperationsTests: XCTestCase {
         try f.save((0..<5).map { i in
             NewEvent(type: "anpr", cameraID: camera, frameNumber: i, timestamp: Timestamp(microsecondsSince1970: 1_728_649_696_789_000 + Int64(i) * 1000),
                      snapshotPath: i == 0 ? "snapshots/2024-10-11/\(camera)/anpr_0_1728649696.png" : nil,
-                     data: ["seq": .int(i), "plate": "Caf\u{e9} \"\(i)\"", "confidence": 0.875])
+                     data: ["seq": .int(i), "plate": .string(i % 2 == 0 ? "Caf\u{e9} \"\(i)\"" : "AB\\C\t\"\(i)\"\u{1}"),
+                            "confidence": i == 3 ? 1e-05 : (i == 4 ? 100.0 : 0.875)])
         })
         RouterFixture.wait("five events published") { sub.payloads().count == 5 }
         let api = try await APIFixture()
@@ -39,6 +40,17 @@ final class APIOperationsTests: XCTestCase {
         XCTAssertTrue(body.hasPrefix(#"{"events":[{"id": "#), body)
         XCTAssertTrue(body.hasSuffix(#"],"page":1,"page_size":50,"total":5,"total_pages":1}"#), body)
         await api.stop()
+    }
+
+    func testJSONBTextIsUsedAsItIsOnlyWhenEncodingWouldNotChangeIt() {
+        func canonical(_ s: String) -> Bool { PublishedRow.isCanonical(Array(s.utf8)) }
+        XCTAssertTrue(canonical(#"{"a": 1, "b": [1.5, -2, 100.0, true, null], "c": {"d": "x\"y\\z\n\u0001"}}"#))
+        XCTAssertFalse(canonical(#"{"a": 0.00001}"#), "Swift writes 1e-05")
+        XCTAssertFalse(canonical(#"{"a": 1.50}"#), "Swift writes 1.5")
+        XCTAssertFalse(canonical(#"{"a": 12345678901234567890}"#), "past Int64")
+        XCTAssertFalse(canonical(#"{"a": "café"}"#), "published JSON escapes non-ASCII")
+        XCTAssertFalse(canonical("{\"a\": \"\u{7F}\"}"), "and DEL")
+        XCTAssertTrue(canonical(#"{"1e5": "-3.5"}"#), "numbers inside strings are text")
     }
 
     func testTotalsAreExactOrSayTheyAreNot() async throws {

@@ -18,10 +18,11 @@ struct EventPage: ResponseGenerator {
         }
     }
 
-    let events: [SavedEvent]
+    /// Each event's published JSON.
+    let events: [[UInt8]]
     let fields: Fields
 
-    init(events: [SavedEvent], query: EventQuery, total: EventTotal) {
+    init(events: [[UInt8]], query: EventQuery, total: EventTotal) {
         self.events = events
         fields = Fields(page: query.page, pageSize: query.pageSize, total: total.count,
                         totalPages: (total.count + query.pageSize - 1) / query.pageSize,
@@ -31,10 +32,10 @@ struct EventPage: ResponseGenerator {
     /// `[event, event, …]` in the published shape.
     var eventsJSON: [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "[")]
-        out.reserveCapacity(events.count * 320)
+        out.reserveCapacity(events.reduce(2) { $0 + $1.count + 2 })
         for (i, e) in events.enumerated() {
             if i > 0 { out.append(contentsOf: ", ".utf8) }
-            out.append(contentsOf: e.json.utf8)
+            out.append(contentsOf: e)
         }
         out.append(UInt8(ascii: "]"))
         return out

@@ -34,26 +34,31 @@ package final class EventRepository: Sendable {
         try db.execute("SET jit = off")
     }
 
-    /// One page of events, newest first, and how many match in all.
-    func list(_ q: EventQuery) async throws -> (events: [SavedEvent], total: EventTotal) {
+    /// One page of events (published JSON), newest first, and how many match in all. Without a
+    /// time range the total comes with the page, from the same statement.
+    func list(_ q: EventQuery) async throws -> (events: [[UInt8]], total: EventTotal) {
         try await pool.run { db in
             var params: [String?] = []
-            let filter = Self.conditions(q, &params).map { "WHERE " + $0.joined(separator: " AND ") } ?? ""
+            let conditions = Self.conditions(q, &params) ?? []
+            let countsFilter = Array(conditions.prefix((q.cameraID == nil ? 0 : 1) + (q.eventType == nil ? 0 : 1)))
+            let withTotal = q.start == nil && q.end == nil
+            let total = withTotal ? ", (SELECT COALESCE(sum(n), 0) FROM vigil_event_counts\(countsFilter.whereClause))" : ""
             params += [String(q.pageSize), String(q.offset)]
             let rows = try PreparedStatements.query(db, """
-                SELECT \(EventStore.eventColumns) FROM events \(filter)
+                SELECT \(EventStore.eventColumns)\(total) FROM events\(conditions.whereClause)
                 ORDER BY timestamp DESC, id DESC LIMIT $\(params.count - 1) OFFSET $\(params.count)
                 """, params)
-            let events = (0..<rows.count).map { EventStore.event(at: $0, in: rows) }
+            let events = (0..<rows.count).map { PublishedRow.json(at: $0, in: rows) }
+            if withTotal, rows.count > 0 { return (events, EventTotal(count: Int(rows[0, 8] ?? "0") ?? 0)) }
             return (events, try Self.total(q, db))
         }
     }
 
-    /// The event with this id, if any.
-    func event(id: Int) async throws -> SavedEvent? {
+    /// The event with this id, if any: its published JSON and snapshot path.
+    func event(id: Int) async throws -> (json: [UInt8], snapshotPath: String?)? {
         try await pool.run { db in
             let rows = try PreparedStatements.query(db, "SELECT \(EventStore.eventColumns) FROM events WHERE id = $1", [String(id)])
-            return rows.count == 1 ? EventStore.event(at: 0, in: rows) : nil
+            return rows.count == 1 ? (PublishedRow.json(at: 0, in: rows), rows[0, 5]) : nil
         }
     }
 
@@ -76,12 +81,12 @@ package final class EventRepository: Sendable {
     /// `camera_id = $n AND …` for the filters set; nil when none is.
     static func conditions(_ q: EventQuery, _ params: inout [String?], timeColumn: String? = "timestamp") -> [String]? {
         var parts: [String] = []
-        func add(_ sql: String, _ value: String) { params.append(value); parts.append(sql.replacingOccurrences(of: "?", with: "$\(params.count)")) }
-        if let c = q.cameraID { add("camera_id = ?", c) }
-        if let t = q.eventType { add("event_type = ?", t) }
+        func add(_ sql: String, _ value: String, _ cast: String = "") { params.append(value); parts.append("\(sql) $\(params.count)\(cast)") }
+        if let c = q.cameraID { add("camera_id =", c) }
+        if let t = q.eventType { add("event_type =", t) }
         if let timeColumn {
-            if let s = q.start { add("\(timeColumn) >= ?::timestamp", EventJSON.sqlTimestamp(s)) }
-            if let e = q.end { add("\(timeColumn) <= ?::timestamp", EventJSON.sqlTimestamp(e)) }
+            if let s = q.start { add("\(timeColumn) >=", EventJSON.sqlTimestamp(s), "::timestamp") }
+            if let e = q.end { add("\(timeColumn) <=", EventJSON.sqlTimestamp(e), "::timestamp") }
         }
         return parts.isEmpty ? nil : parts
     }

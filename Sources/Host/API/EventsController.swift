@@ -32,14 +32,14 @@ struct EventsController<Context: RequestContext>: Sendable {
     @Sendable func event(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.id(context)
         guard let e = try await repository.event(id: id) else { throw APIError(.notFound, "id: no event with id \(id)") }
-        return .json(Array(e.json.utf8))
+        return .json(e.json)
     }
 
     /// `GET /api/events/{id}/snapshot`: the PNG, 404 when there is none.
     @Sendable func snapshot(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.id(context)
         guard let e = try await repository.event(id: id) else { throw APIError(.notFound, "id: no event with id \(id)") }
-        guard let relative = e.event.snapshotPath else { throw APIError(.notFound, "id: event \(id) has no snapshot") }
+        guard let relative = e.snapshotPath else { throw APIError(.notFound, "id: event \(id) has no snapshot") }
         guard let path = SnapshotPath.resolve(relative, under: snapshotsDir),
               let data = FileManager.default.contents(atPath: path) else {
             throw APIError(.notFound, "id: the snapshot file of event \(id) is gone")
