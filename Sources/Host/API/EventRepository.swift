@@ -32,6 +32,7 @@ package final class EventRepository: Sendable {
         // far past jit_above_cost: PostgreSQL then spent 700 ms compiling a 3 ms query. The API's
         // queries are all small; JIT never pays off for them.
         try db.execute("SET jit = off")
+        try db.execute("SET DateStyle = 'ISO'")  // timestamp::text as 2024-10-11 12:34:56.789123
     }
 
     /// One page of events (published JSON), newest first, and how many match in all. Without a
@@ -45,7 +46,7 @@ package final class EventRepository: Sendable {
             let total = withTotal ? ", (SELECT COALESCE(sum(n), 0) FROM vigil_event_counts\(countsFilter.whereClause))" : ""
             params += [String(q.pageSize), String(q.offset)]
             let rows = try PreparedStatements.query(db, """
-                SELECT \(EventStore.eventColumns)\(total) FROM events\(conditions.whereClause)
+                SELECT \(PublishedRow.columns)\(total) FROM events\(conditions.whereClause)
                 ORDER BY timestamp DESC, id DESC LIMIT $\(params.count - 1) OFFSET $\(params.count)
                 """, params)
             let events = (0..<rows.count).map { PublishedRow.json(at: $0, in: rows) }
@@ -57,7 +58,7 @@ package final class EventRepository: Sendable {
     /// The event with this id, if any: its published JSON and snapshot path.
     func event(id: Int) async throws -> (json: [UInt8], snapshotPath: String?)? {
         try await pool.run { db in
-            let rows = try PreparedStatements.query(db, "SELECT \(EventStore.eventColumns) FROM events WHERE id = $1", [String(id)])
+            let rows = try PreparedStatements.query(db, "SELECT \(PublishedRow.columns) FROM events WHERE id = $1", [String(id)])
             return rows.count == 1 ? (PublishedRow.json(at: 0, in: rows), rows[0, 5]) : nil
         }
     }

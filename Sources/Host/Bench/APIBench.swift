@@ -91,7 +91,7 @@ struct APIBench: AsyncParsableCommand {
         pool.shutdown()
 
         let plan = try db.query("""
-            EXPLAIN SELECT \(EventStore.eventColumns) FROM events WHERE camera_id = $1 ORDER BY timestamp DESC, id DESC LIMIT 50
+            EXPLAIN SELECT \(PublishedRow.columns) FROM events WHERE camera_id = $1 ORDER BY timestamp DESC, id DESC LIMIT 50
             """, ["bench-cam-3"])
         print("plan (list by camera): " + (0..<plan.count).compactMap { plan[$0, 0]?.trimmingCharacters(in: .whitespaces) }.joined(separator: " | "))
         let total = Int(try db.query("SELECT count(*) FROM events", [])[0, 0] ?? "0") ?? 0
