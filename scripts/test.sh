@@ -2,7 +2,8 @@
 # Runs every test, as a fresh Debian machine would: installs what is missing, builds vigil and
 # its plugins, starts a private PostgreSQL and Redis (unless DATABASE_URL and REDIS_URL are
 # set), runs the whole suite against them, and stops them. Arguments go to `swift test`
-# (e.g. --filter RouterTests).
+# (e.g. --filter RouterTests). The last line is `N passed, M failed, K skipped`. With CI=true a
+# skipped test fails the run (in CI every test must run: ../shared/data and schemathesis present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -16,12 +17,24 @@ status=0
 scripts/with-services.sh swift test --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
 passed=$(grep -cE "^Test Case '.*' passed" "$log" || true)
 failed=$(grep -cE "^Test Case '.*' failed" "$log" || true)
+skipped=$(grep -cE "^Test Case '.*' skipped" "$log" || true)
 # A test process that dies (crash, signal) must fail the run even if swift test exits 0.
 if ! grep -qE "^Test Suite '(All tests|Selected tests)' passed" "$log"; then
   echo "test.sh: the XCTest run did not finish with its suite passed" >&2
   [ "$status" -ne 0 ] || status=1
   [ "$failed" -gt 0 ] || failed=1  # the test that was running when the process died
 fi
+if [ "${CI:-}" = "true" ]; then
+  if [ ! -d ../shared/data ]; then
+    echo "test.sh: CI: ../shared/data is missing (the video and plate tests need it)" >&2
+    status=1
+  fi
+  if [ "$skipped" -gt 0 ]; then
+    echo "test.sh: CI: $skipped tests were skipped; in CI every test must run:" >&2
+    grep -E "^Test Case '.*' skipped|[Ss]kipped" "$log" | grep -vE "^Test Suite|^Executed" | sort -u >&2 || true
+    status=1
+  fi
+fi
 rm -f "$log"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

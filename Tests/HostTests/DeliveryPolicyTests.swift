@@ -55,5 +55,13 @@ final class DeliveryPolicyTests: XCTestCase {
         let event = try XCTUnwrap(StoredEvent(publishedJSON: back.eventJSON))
         XCTAssertEqual(event.id, 5)
         XCTAssertEqual(event.json, json)
+        XCTAssertTrue(entry.line.hasPrefix(#"{"attempts":3,"event_id":5,"failed_at":"1970-01-01T00:00:00.000Z","reason":"gave up: \"event\": {","sink":"s","event":{"id": 5,"#),
+                      entry.line)
+        // A line written before the fields were Codable (spaces after the separators) still reads.
+        let old = #"{"sink": "s", "event_id": 5, "attempts": 2, "reason": "HTTP 500", "failed_at": "2024-10-11T12:28:16.789Z", "event": "# + json + "}"
+        let legacy = try XCTUnwrap(DeadLetterFile.Entry(line: Substring(old)))
+        XCTAssertEqual(legacy.eventJSON, json)
+        XCTAssertEqual(legacy.attempts, 2)
+        XCTAssertEqual(legacy.failedAt, Timestamp(microsecondsSince1970: 1_728_649_696_789_000))
     }
 }

@@ -14,11 +14,11 @@ struct APIError: HTTPResponseError {
         APIError(.badRequest, found.map { "\(name): expected \(expected), found \(APIError.quote($0))" } ?? "\(name): expected \(expected)")
     }
 
+    /// The body: `{"error": "<message>"}`.
+    struct Body: Encodable { let error: String }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var body: [UInt8] = Array("{\"error\": ".utf8)
-        EventJSON.writeString(message, &body)
-        body.append(UInt8(ascii: "}"))
-        return Response.json(body, status: status)
+        .json(try EnvelopeJSON.encode(Body(error: message)), status: status)
     }
 
     /// A found value for a message: quoted, at most 60 characters.
@@ -60,13 +60,5 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case 4: return s[0] == "api" && s[1] == "events" && s[3] == "snapshot"
         default: return false
         }
-    }
-}
-
-extension Response {
-    /// A JSON response from UTF-8 bytes.
-    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

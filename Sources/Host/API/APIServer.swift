@@ -21,8 +21,8 @@ package enum APIServer {
 
     /// The route table, also used by tests without a socket.
     static func buildRouter(options: Options, repository: EventRepository, view: ServiceView,
-                            metrics: VigilMetrics) -> Hummingbird.Router<BasicRequestContext> {
-        let router = Hummingbird.Router()
+                            metrics: VigilMetrics) -> Hummingbird.Router<APIRequestContext> {
+        let router = Hummingbird.Router(context: APIRequestContext.self)
         router.middlewares.add(JSONErrorMiddleware())
         if let token = options.token, !token.isEmpty { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
         EventsController(repository: repository, snapshotsDir: options.snapshotsDir).addRoutes(to: router.group("api"))

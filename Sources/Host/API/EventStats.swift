@@ -1,11 +1,41 @@
 import Foundation
+import Hummingbird
 import PluginAPI
 import VigilRouter
 
 /// `GET /api/events/stats`: totals by type and camera, first and last event time, and the last
 /// 24 hours hour by hour — read from the hourly counts, so it stays fast on millions of rows.
-enum EventStats {
-    static func read(_ repository: EventRepository) async throws -> String {
+struct EventStats: ResponseEncodable, Sendable {
+    /// One hour of `last_24_hours`.
+    struct Hour: Encodable, Sendable {
+        let hour: String
+        let count: Int
+    }
+
+    let total: Int
+    let byEventType: [String: Int]
+    let byCamera: [String: Int]
+    let firstEventTime: String?
+    let lastEventTime: String?
+    let last24Hours: [Hour]
+
+    enum CodingKeys: String, CodingKey {
+        case total, byEventType = "by_event_type", byCamera = "by_camera", firstEventTime = "first_event_time",
+             lastEventTime = "last_event_time", last24Hours = "last_24_hours"
+    }
+
+    /// Null stays null (`encodeIfPresent` would leave the key out).
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(total, forKey: .total)
+        try c.encode(byEventType, forKey: .byEventType)
+        try c.encode(byCamera, forKey: .byCamera)
+        try c.encode(firstEventTime, forKey: .firstEventTime)
+        try c.encode(lastEventTime, forKey: .lastEventTime)
+        try c.encode(last24Hours, forKey: .last24Hours)
+    }
+
+    static func read(_ repository: EventRepository) async throws -> EventStats {
         try await repository.withConnection { db in
             let groups = try db.query("SELECT event_type, camera_id, sum(n) FROM vigil_event_counts GROUP BY 1, 2 HAVING sum(n) > 0",
                                       [], operation: "stats by type and camera")
@@ -25,32 +55,10 @@ enum EventStats {
                 SELECT to_char(h.hour, 'YYYY-MM-DD HH24:MI:SS'), COALESCE(sum(c.n), 0)
                 FROM h LEFT JOIN vigil_event_counts c ON c.hour = h.hour GROUP BY h.hour ORDER BY h.hour
                 """, [], operation: "stats per hour")
-
-            var out: [UInt8] = []
-            func time(_ text: String?) {
-                if let t = text.flatMap(EventJSON.parseSQLTimestamp) { EventJSON.writeString(EventJSON.isoMillisZ(t), &out) }
-                else { out.append(contentsOf: "null".utf8) }
-            }
-            func counts(_ d: [String: Int]) {
-                out.append(UInt8(ascii: "{"))
-                for (i, (k, v)) in d.sorted(by: { $0.key < $1.key }).enumerated() {
-                    if i > 0 { out.append(contentsOf: ", ".utf8) }
-                    EventJSON.writeString(k, &out); out.append(contentsOf: ": \(v)".utf8)
-                }
-                out.append(UInt8(ascii: "}"))
-            }
-            out.append(contentsOf: "{\"total\": \(total), \"by_event_type\": ".utf8); counts(byType)
-            out.append(contentsOf: ", \"by_camera\": ".utf8); counts(byCamera)
-            out.append(contentsOf: ", \"first_event_time\": ".utf8); time(range[0, 0])
-            out.append(contentsOf: ", \"last_event_time\": ".utf8); time(range[0, 1])
-            out.append(contentsOf: ", \"last_24_hours\": [".utf8)
-            for r in 0..<hours.count {
-                if r > 0 { out.append(contentsOf: ", ".utf8) }
-                out.append(contentsOf: "{\"hour\": ".utf8); time(hours[r, 0])
-                out.append(contentsOf: ", \"count\": \(hours[r, 1] ?? "0")}".utf8)
-            }
-            out.append(contentsOf: "]}".utf8)
-            return String(decoding: out, as: UTF8.self)
+            func time(_ text: String?) -> String? { text.flatMap(EventJSON.parseSQLTimestamp).map(EventJSON.isoMillisZ) }
+            return EventStats(total: total, byEventType: byType, byCamera: byCamera,
+                              firstEventTime: time(range[0, 0]), lastEventTime: time(range[0, 1]),
+                              last24Hours: (0..<hours.count).map { Hour(hour: time(hours[$0, 0]) ?? "", count: Int(hours[$0, 1] ?? "0") ?? 0) })
         }
     }
 }

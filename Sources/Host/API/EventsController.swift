@@ -16,7 +16,7 @@ struct EventsController<Context: RequestContext>: Sendable {
     }
 
     /// `GET /api/events`: filters, pages, newest first.
-    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+    @Sendable func list(_ request: Request, context: Context) async throws -> EventPage {
         let query = try EventQuery(request.uri.queryParameters)
         if let type = query.eventType {
             let known = try await repository.eventTypes()
@@ -25,28 +25,21 @@ struct EventsController<Context: RequestContext>: Sendable {
             }
         }
         let (events, total) = try await repository.list(query)
-        var out: [UInt8] = Array("{\"events\": [".utf8)
-        for (i, e) in events.enumerated() {
-            if i > 0 { out.append(contentsOf: ", ".utf8) }
-            out.append(contentsOf: e.json.utf8)
-        }
-        let pages = (total + query.pageSize - 1) / query.pageSize
-        out.append(contentsOf: "], \"total\": \(total), \"page\": \(query.page), \"page_size\": \(query.pageSize), \"total_pages\": \(pages)}".utf8)
-        return .json(out)
+        return EventPage(events: events, query: query, total: total)
     }
 
     /// `GET /api/events/{id}`
     @Sendable func event(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.id(context)
         guard let e = try await repository.event(id: id) else { throw APIError(.notFound, "id: no event with id \(id)") }
-        return .json(Array(e.json.utf8))
+        return .json(e.json)
     }
 
     /// `GET /api/events/{id}/snapshot`: the PNG, 404 when there is none.
     @Sendable func snapshot(_ request: Request, context: Context) async throws -> Response {
         let id = try Self.id(context)
         guard let e = try await repository.event(id: id) else { throw APIError(.notFound, "id: no event with id \(id)") }
-        guard let relative = e.event.snapshotPath else { throw APIError(.notFound, "id: event \(id) has no snapshot") }
+        guard let relative = e.snapshotPath else { throw APIError(.notFound, "id: event \(id) has no snapshot") }
         guard let path = SnapshotPath.resolve(relative, under: snapshotsDir),
               let data = FileManager.default.contents(atPath: path) else {
             throw APIError(.notFound, "id: the snapshot file of event \(id) is gone")
@@ -55,8 +48,8 @@ struct EventsController<Context: RequestContext>: Sendable {
     }
 
     /// `GET /api/events/stats`
-    @Sendable func stats(_ request: Request, context: Context) async throws -> Response {
-        .json(Array(try await EventStats.read(repository).utf8))
+    @Sendable func stats(_ request: Request, context: Context) async throws -> EventStats {
+        try await EventStats.read(repository)
     }
 
     static func id(_ context: Context) throws -> Int {

@@ -1,6 +1,7 @@
 import Foundation
 import HostMetrics
 import Hummingbird
+import VigilRetention
 
 /// `GET /metrics`: Prometheus text. Counters are kept as they happen (router and sinks); gauges
 /// (camera fps and frames, queue depths) are read from the running parts at each scrape.
@@ -21,7 +22,15 @@ struct MetricsController<Context: RequestContext>: Sendable {
                 metrics.gauge("vigil_detector_overruns", d, Double(n.overruns))
                 metrics.gauge("vigil_detector_errors", d, Double(n.errors))
             }
+            if let s = c.snapshots {
+                let n = s.counters
+                metrics.gauge("vigil_snapshots_written", dims, Double(n.written))
+                metrics.gauge("vigil_snapshots_skipped", dims, Double(n.skipped))
+                metrics.gauge("vigil_snapshots_failed", dims, Double(n.failed))
+                metrics.gauge("vigil_snapshot_queue_bytes", dims, Double(s.queuedBytes))
+            }
         }
+        if let r = view.retention?.status { Self.retention(r, into: metrics) }
         if let router = view.router { metrics.gauge("vigil_router_queue_depth", [], Double(router.queued)) }
         for s in view.sinks {
             metrics.gauge("vigil_sink_pending", [("sink", s.name)], Double(s.queue.depth))
@@ -30,6 +39,19 @@ struct MetricsController<Context: RequestContext>: Sendable {
         metrics.gauge("vigil_uptime_seconds", [], Date().timeIntervalSince(view.startedAt))
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+    }
+
+    /// Retention's deletions and the snapshots folder's disk use.
+    static func retention(_ r: RetentionStatus, into metrics: VigilMetrics) {
+        metrics.gauge("vigil_retention_passes", [], Double(r.passes))
+        metrics.gauge("vigil_retention_events_deleted", [], Double(r.eventsDeleted))
+        metrics.gauge("vigil_retention_snapshots_deleted", [("reason", "with_event")], Double(r.snapshotsDeletedWithEvents))
+        metrics.gauge("vigil_retention_snapshots_deleted", [("reason", "age")], Double(r.snapshotsDeletedByAge))
+        metrics.gauge("vigil_retention_snapshots_deleted", [("reason", "cap")], Double(r.snapshotsDeletedByCap))
+        metrics.gauge("vigil_retention_snapshot_bytes_deleted", [], Double(r.snapshotBytesDeleted))
+        if let bytes = r.snapshotsDiskBytes { metrics.gauge("vigil_snapshots_disk_bytes", [], Double(bytes)) }
+        if let files = r.snapshotsDiskFiles { metrics.gauge("vigil_snapshots_disk_files", [], Double(files)) }
+        if let cap = r.snapshotsMaxBytes { metrics.gauge("vigil_snapshots_max_bytes", [], Double(cap)) }
     }
 }
 

@@ -11,9 +11,7 @@ struct OpenAPIController<Context: RequestContext>: Sendable {
 
     @Sendable func document(_ request: Request, context: Context) async throws -> Response {
         let types = try await repository.eventTypes().sorted()
-        var typesJSON: [UInt8] = Array("[".utf8)
-        for (i, t) in types.enumerated() { if i > 0 { typesJSON.append(contentsOf: ", ".utf8) }; EventJSON.writeString(t, &typesJSON) }
-        typesJSON.append(UInt8(ascii: "]"))
+        let typesJSON = try EnvelopeJSON.encode(types)
         let text = OpenAPIDocument.template
             .replacingOccurrences(of: "\"@EVENT_TYPES@\"", with: String(decoding: typesJSON, as: UTF8.self))
             .replacingOccurrences(of: "@VERSION@", with: version)
@@ -115,7 +113,8 @@ enum OpenAPIDocument {
             "properties": {
               "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
               "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
-              "page_size": {"type": "integer", "minimum": 1, "maximum": 500}, "total_pages": {"type": "integer", "minimum": 0}
+              "page_size": {"type": "integer", "minimum": 1, "maximum": 500}, "total_pages": {"type": "integer", "minimum": 0},
+              "total_exact": {"type": "boolean", "description": "Present, and false, when total is an estimate: a partial hour at an edge of the time range held more than 5,000 matching events."}
             }},
           "Stats": {"type": "object", "required": ["total", "by_event_type", "by_camera", "first_event_time", "last_event_time", "last_24_hours"],
             "properties": {
@@ -136,7 +135,8 @@ enum OpenAPIDocument {
               "cameras": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "state": {"type": "string"}, "fps": {"type": "number"},
                 "frames_read": {"type": "integer"}, "frames_processed": {"type": "integer"}, "detector_errors": {"type": "integer"}}}},
               "router": {"type": "object", "additionalProperties": {"type": "integer"}},
-              "sinks": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "pending": {"type": "integer"}, "disabled": {"type": "boolean"}}}}
+              "sinks": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "pending": {"type": "integer"}, "disabled": {"type": "boolean"}}}},
+              "retention": {"type": "object", "description": "Present when retention runs: passes, deletions, snapshot disk use."}
             }}
         }
       }

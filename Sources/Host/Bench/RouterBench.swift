@@ -3,11 +3,14 @@ import Foundation
 import Logging
 import PluginAPI
 import VigilConfig
+import VigilPostgres
 import VigilRedis
 import VigilRouter
 import VigilSupport
 
-/// `vigil bench router`: real PostgreSQL and Redis, a real subscriber counting receipts.
+/// `vigil bench router`: real PostgreSQL and Redis, a real subscriber counting receipts (and
+/// receipts of an event already received), and afterwards the rows in PostgreSQL counted: the
+/// figures come from outside the router, not from its own counters.
 struct RouterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "router",
@@ -31,6 +34,7 @@ struct RouterBench: ParsableCommand {
         let spool = self.spool ?? FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bench-spool-\(getpid())").path
         defer { if self.spool == nil { try? FileManager.default.removeItem(atPath: spool) } }
 
+        let run = String(UUID().uuidString.prefix(8)).lowercased()
         let subscriber = try BenchSubscriber(address: settings.redis, channel: channel, expected: events)
         var options = Router.Options(databaseURL: url, publish: PublishOptions(redis: settings.redis, channel: channel),
                                      spoolDirectory: spool)
@@ -52,7 +56,7 @@ struct RouterBench: ParsableCommand {
                 router.submit(NewEvent(
                     type: "bench", cameraID: "\(cameraPrefix)\(i % 4)", frameNumber: i,
                     timestamp: Timestamp(secondsSince1970: Date().timeIntervalSince1970), snapshotPath: nil,
-                    data: ["seq": .int(i), "sent_ns": .int(Int(now)), "motion_intensity": 0.5]))
+                    data: ["seq": .int(i), "sent_ns": .int(Int(now)), "motion_intensity": 0.5, "run": .string(run)]))
             }
         }
         let received = subscriber.wait(timeout: timeout)
@@ -64,10 +68,20 @@ struct RouterBench: ParsableCommand {
         func pct(_ p: Double) -> Double {
             latencies.isEmpty ? 0 : Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1e6
         }
-        print("saved=\(router.stats[.saved]) published=\(router.stats[.published]) spooled=\(router.stats[.spooled]) received=\(received)"
+        // The rows of this run, counted in PostgreSQL.
+        let db = try Database(url: url).connect()
+        let cameras = "{" + (0..<4).map { "\"\(cameraPrefix)\($0)\"" }.joined(separator: ",") + "}"
+        let counted = try db.query("""
+            SELECT count(*), count(DISTINCT event_data->>'seq') FROM events
+            WHERE camera_id = ANY($1::varchar[]) AND event_type = 'bench' AND event_data->>'run' = $2
+            """, [cameras, run])
+        let rows = Int(counted[0, 0] ?? "0") ?? 0, distinctRows = Int(counted[0, 1] ?? "0") ?? 0
+        print("saved=\(router.stats[.saved]) published=\(router.stats[.published]) spooled=\(router.stats[.spooled]) rows=\(rows) distinct_rows=\(distinctRows) received=\(received) duplicates_received=\(subscriber.duplicates)"
               + " durable_intake=\(options.durableIntake) producers=\(producers)")
-        print(String(format: "router events=%d events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f lost=%d",
-                     events, Double(received) / seconds, pct(0.50), pct(0.99), events - received))
+        // lost: events neither saved nor received; duplicates: events saved or received more than once.
+        print(String(format: "router events=%d events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f lost=%d rows=%d duplicates=%d",
+                     events, Double(received) / seconds, pct(0.50), pct(0.99), events - min(received, distinctRows), rows,
+                     (rows - distinctRows) + subscriber.duplicates))
     }
 }
 
@@ -91,6 +105,7 @@ final class BenchSubscriber: @unchecked Sendable {
     private(set) var latencies: [UInt64] = []
     private(set) var lastReceipt: UInt64 = 0
     private var seen: Set<Int> = []
+    private var duplicateCount = 0
     private let lock = NSLock()
 
     init(address: RedisAddress, channel: String, expected: Int) throws {
@@ -112,7 +127,7 @@ final class BenchSubscriber: @unchecked Sendable {
                 guard let seq = Self.number(after: "\"seq\": ", in: payload),
                       let sent = Self.number(after: "\"sent_ns\": ", in: payload) else { continue }
                 lock.lock()
-                if seen.insert(seq).inserted { latencies.append(now - UInt64(sent)); lastReceipt = now }
+                if seen.insert(seq).inserted { latencies.append(now - UInt64(sent)); lastReceipt = now } else { duplicateCount += 1 }
                 let count = seen.count
                 lock.unlock()
                 if count >= expected { done.signal(); break }
@@ -127,6 +142,9 @@ final class BenchSubscriber: @unchecked Sendable {
     }
 
     var finishedCount: Int { lock.lock(); defer { lock.unlock() }; return seen.count }
+
+    /// Events received more than once (each extra receipt counts).
+    var duplicates: Int { lock.lock(); defer { lock.unlock() }; return duplicateCount }
 
     /// Waits until every event arrived or nothing new arrived for `timeout` seconds; returns the count.
     func wait(timeout: Double) -> Int {

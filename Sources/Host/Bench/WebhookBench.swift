@@ -12,22 +12,25 @@ import VigilSupport
 
 /// `vigil bench webhook`: the real libWebhook.so, through the host's sink runner, delivering
 /// signed events to a local HTTP endpoint (Hummingbird, in this process) over kept-alive connections.
+/// The endpoint counts what arrives (distinct `webhook-id`s, and ids seen again): the rate and the
+/// losses are the receiver's figures, and the bench gives up after `--timeout` seconds.
 struct WebhookBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhook", abstract: "Deliver N events to a local endpoint through libWebhook.so; print events/s.")
 
     @Option(help: "Events to deliver.") var events = 20_000
     @Option(help: "Deliveries in flight at once (the sink's delivery.concurrency and max_connections).") var concurrency = 8
+    @Option(help: "Seconds to wait for every event to arrive.") var timeout = 60.0
 
     func run() async throws {
         var logger = LogSetup.rootLogger()
         logger.logLevel = .warning
-        let received = Counter()
+        let received = Receipts()
         let router = Hummingbird.Router()
         router.post("/hook") { request, _ -> Response in
             var request = request
             _ = try await request.collectBody(upTo: 1 << 20)
-            received.add()
+            received.add(request.headers.first { $0.name.canonicalName == "webhook-id" }?.value ?? "")
             return Response(status: .noContent)
         }
         let ports = AsyncStream.makeStream(of: Int.self)
@@ -64,25 +67,37 @@ struct WebhookBench: AsyncParsableCommand {
         }
         let start = DispatchTime.now().uptimeNanoseconds
         runner.offer(batch)
-        while stats[sink: "bench", .delivered] + stats[sink: "bench", .deadLettered] < events {
+        let deadline = start + UInt64(timeout * 1e9)
+        while received.distinct < events, DispatchTime.now().uptimeNanoseconds < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let seconds = Double(max(received.lastAt, start + 1) - start) / 1e9
+        let timedOut = received.distinct < events
         runner.queue.close()
         await workers.value
         await runner.closeSink()
         await server.triggerGracefulShutdown()
         _ = await serverTask.result
-        print(String(format: "webhook events=%d delivered=%d received=%d events_per_s=%.0f concurrency=%d retries=%d",
-                     events, stats[sink: "bench", .delivered], received.value, Double(stats[sink: "bench", .delivered]) / seconds,
-                     concurrency, stats[sink: "bench", .retries]))
+        if timedOut { print("timed out after \(timeout) s: \(received.distinct) of \(events) events arrived") }
+        print(String(format: "webhook events=%d delivered=%d received=%d events_per_s=%.0f concurrency=%d retries=%d duplicates=%d lost=%d",
+                     events, stats[sink: "bench", .delivered], received.distinct, Double(received.distinct) / seconds,
+                     concurrency, stats[sink: "bench", .retries], received.duplicates, events - received.distinct))
+        if timedOut { throw ExitCode.failure }
     }
 
-    /// A thread-safe counter.
-    final class Counter: @unchecked Sendable {
+    /// What the endpoint received: distinct webhook ids, ids seen again, when the last new one came.
+    final class Receipts: @unchecked Sendable {
         private let lock = NSLock()
-        private var n = 0
-        func add() { lock.lock(); n += 1; lock.unlock() }
-        var value: Int { lock.lock(); defer { lock.unlock() }; return n }
+        private var ids: Set<String> = []
+        private var again = 0
+        private var last: UInt64 = 0
+        func add(_ id: String) {
+            lock.lock()
+            if ids.insert(id).inserted { last = DispatchTime.now().uptimeNanoseconds } else { again += 1 }
+            lock.unlock()
+        }
+        var distinct: Int { lock.lock(); defer { lock.unlock() }; return ids.count }
+        var duplicates: Int { lock.lock(); defer { lock.unlock() }; return again }
+        var lastAt: UInt64 { lock.lock(); defer { lock.unlock() }; return last }
     }
 }

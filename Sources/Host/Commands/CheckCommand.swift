@@ -7,7 +7,8 @@ import VigilPlugins
 import VigilSinks
 import VigilSupport
 
-/// `vigil check`: validates the configuration and loads every plugin.
+/// `vigil check`: validates the settings (every environment variable, each bad value named),
+/// the configuration, and loads every plugin.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -16,9 +17,9 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let logger = LogSetup.rootLogger()
         do {
-            let report = try Self.check(settings: try options.settings(), logger: logger)
+            let settings = try options.settings()
+            let report = try Self.check(settings: settings, logger: LogSetup.rootLogger(level: settings.logLevel))
             report.warnings.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
             report.lines.forEach { print($0) }
             guard report.errors.isEmpty else {
@@ -26,6 +27,9 @@ struct CheckCommand: ParsableCommand {
                 throw ExitCode.failure
             }
             print("ok: \(report.lines.count) plugins, \(report.cameras) cameras")
+        } catch let error as SettingsError {
+            error.problems.forEach { FileHandle.standardError.write(Data("error: \($0)\n".utf8)) }
+            throw ExitCode.failure
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
@@ -41,7 +45,7 @@ struct CheckCommand: ParsableCommand {
 
     /// Loads config and plugins and creates every instance once, collecting every problem.
     static func check(settings: Settings, logger: Logger) throws -> Report {
-        let config = try HostConfig.load(path: settings.configPath, environment: settings.environment)
+        let config = try HostConfig.load(settings: settings)
         let plugins = PluginSet.load(config)
         var report = Report(warnings: config.warnings + plugins.warnings.map(\.description),
                             errors: plugins.failures.map(\.description), cameras: config.cameras.count)
@@ -57,7 +61,8 @@ struct CheckCommand: ParsableCommand {
         }
         for plugin in plugins.sinks {
             do {
-                _ = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment)
+                _ = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment,
+                                            deadLetterDir: settings.deadLetterDir)
                 _ = try plugins.makeSink(plugin, file: config.file, logger: logger)
                 report.lines.append(line(plugin))
             } catch { report.errors.append("\(error)") }

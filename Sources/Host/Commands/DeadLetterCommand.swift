@@ -24,12 +24,13 @@ struct SinkSelection {
 
     init(name: String, options: ConfigOptions, file: String?) throws {
         settings = try options.settings()
-        config = try HostConfig.load(path: settings.configPath, environment: settings.environment)
+        config = try HostConfig.load(settings: settings)
         guard let entry = config.sinks.first(where: { $0.name == name }) else {
             throw ValidationError("\(config.file): no sink named \"\(name)\" (have: \(config.sinks.map(\.name).joined(separator: ", ")))")
         }
         self.entry = entry
-        var policy = try DeliveryPolicy.read(entry, in: config, environment: settings.environment)
+        var policy = try DeliveryPolicy.read(entry, in: config, environment: settings.environment,
+                                              deadLetterDir: settings.deadLetterDir)
         if let file { policy.deadLetterPath = file }
         self.policy = policy
     }
@@ -47,8 +48,8 @@ struct DeadLetterReplay: AsyncParsableCommand {
     @Option(help: "Attempts per event (default: the sink's max_attempts).") var maxAttempts: Int?
 
     func run() async throws {
-        let logger = LogSetup.rootLogger()
         var selection = try SinkSelection(name: sink, options: options, file: file)
+        let logger = LogSetup.rootLogger(level: selection.settings.logLevel)
         let path = selection.policy.deadLetterPath
         if let maxAttempts { selection.policy.maxAttempts = max(1, maxAttempts) }
         // The sink first: if it cannot start, the file stays as it is.

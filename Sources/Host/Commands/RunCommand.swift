@@ -8,6 +8,7 @@ import VigilAPI
 import VigilConfig
 import VigilPipeline
 import VigilPlugins
+import VigilRetention
 import VigilRouter
 import VigilSinks
 import VigilSupport
@@ -23,22 +24,20 @@ struct RunCommand: AsyncParsableCommand {
     var exitWhenDone = false
 
     func run() async throws {
-        let logger = LogSetup.rootLogger()
         let settings: Settings
         let config: HostConfig
         do {
             settings = try options.settings()
-            config = try HostConfig.load(path: settings.configPath, environment: settings.environment)
+            config = try HostConfig.load(settings: settings)
+        } catch let error as SettingsError {
+            error.problems.forEach { LogSetup.rootLogger().critical("Configuration error", metadata: ["error": "\($0)"]) }
+            throw ExitCode.failure
         } catch let error as ConfigError {
-            logger.critical("Configuration error", metadata: ["error": "\(error)"])
+            LogSetup.rootLogger().critical("Configuration error", metadata: ["error": "\(error)"])
             throw ExitCode.failure
         }
+        let logger = LogSetup.rootLogger(level: settings.logLevel)
         config.warnings.forEach { logger.warning("Configuration warning", metadata: ["warning": "\($0)"]) }
-        let policyText = settings.environment["OVERLOAD_POLICY"].flatMap { $0.isEmpty ? nil : $0 } ?? "block"
-        guard let policy = OverloadPolicy(rawValue: policyText) else {
-            logger.critical("Configuration error", metadata: ["error": "environment: OVERLOAD_POLICY: expected block or drop, found \"\(policyText)\""])
-            throw ExitCode.failure
-        }
         guard let databaseURL = settings.databaseURL else {
             logger.critical("DATABASE_URL is not set (scripts/run.sh starts a local PostgreSQL and Redis)")
             throw ExitCode.failure
@@ -56,23 +55,29 @@ struct RunCommand: AsyncParsableCommand {
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
                                                             logger: logger, stats: stats),
                                  database: database, logger: logger, stats: stats,
-                                 drainTime: .milliseconds(Int((settings.environment["SINK_DRAIN_SECONDS"].flatMap(Double.init) ?? 5) * 1000)))
+                                 drainTime: .milliseconds(Int(settings.sinkDrainSeconds * 1000)))
         metrics.declare(sinks: sinks.names)
         var routerOptions = Router.Options(
             databaseURL: databaseURL,
             publish: PublishOptions.from(settings),
-            spoolDirectory: settings.environment["SPOOL_DIR"] ?? "spool",
-            queueCapacity: settings.environment["EVENT_QUEUE_CAPACITY"].flatMap(Int.init) ?? 100_000,
-            overload: policy)
+            spoolDirectory: settings.spoolDir,
+            queueCapacity: settings.eventQueueCapacity,
+            overload: settings.overloadPolicy == .drop ? .drop : .block)
         routerOptions.sinkNames = sinks.names
         routerOptions.durableIntake = settings.durableIntake
         let router = try Router(options: routerOptions, logger: logger, stats: stats, database: database, observer: sinks)
 
         let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
-        let pool = DatabasePool(database: database, size: 4, logger: logger, prepare: EventRepository.prepare)
+        // Retention runs when anything is to be deleted; its status (and the snapshots' disk use) then
+        // shows in / and /metrics.
+        let policy = RetentionPolicy(settings: settings, config: config)
+        let retention = policy.deletesAnything
+            ? RetentionService(policy: policy, database: database, snapshotsDir: settings.snapshotsDir, logger: logger) : nil
+        let pool = DatabasePool(database: database, size: settings.apiDatabaseConnections, logger: logger, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
-        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis)
+        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis,
+                               retention: retention)
         let api = APIServer.build(
             options: .init(host: settings.apiHost, port: settings.apiPort,
                            snapshotsDir: settings.snapshotsDir, token: settings.apiToken),
@@ -84,6 +89,7 @@ struct RunCommand: AsyncParsableCommand {
                 // queued (handing it to the sinks), then the sinks stop and save their positions.
                 .init(service: sinks),
                 .init(service: RouterService(router: router)),
+            ] + (retention.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: APIService(app: api, logger: logger)),
                 .init(service: cameras, successTerminationBehavior: exitWhenDone ? .gracefullyShutdownGroup : .ignore),
             ],
@@ -113,12 +119,11 @@ struct RunCommand: AsyncParsableCommand {
 extension PublishOptions {
     /// Publishing settings from the environment (see README, "Configuration").
     static func from(_ settings: Settings) -> PublishOptions {
-        let env = settings.environment
         var options = PublishOptions(redis: settings.redis, channel: settings.channel)
-        options.perTypeAndCameraChannels = ["1", "true", "yes"].contains(env["REDIS_EXTRA_CHANNELS"]?.lowercased() ?? "")
-        options.stream = env["REDIS_STREAM"].flatMap { $0.isEmpty ? nil : $0 }
-        options.streamMaxLength = env["REDIS_STREAM_MAXLEN"].flatMap(Int.init) ?? 100_000
-        options.maxCatchUpAge = env["PUBLISH_MAX_AGE_SECONDS"].flatMap(Double.init) ?? 3600
+        options.perTypeAndCameraChannels = settings.redisExtraChannels
+        options.stream = settings.redisStream
+        options.streamMaxLength = settings.redisStreamMaxLength
+        options.maxCatchUpAge = settings.publishMaxAgeSeconds
         return options
     }
 }

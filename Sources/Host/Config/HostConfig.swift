@@ -21,6 +21,10 @@ package struct CameraConfig: Sendable, Equatable {
     package var zones: [Zone] = []
     /// Counting lines, handed to every detector of the camera.
     package var lines: [CountingLine] = []
+    /// How frames read from a file are stamped (`timestamps`; live streams are always stamped `now`).
+    package var timestamps: TimestampMode = .now
+    /// The camera's own retention (`retention`), before its event types' and the defaults.
+    package var retention = RetentionRule()
     /// Where it is in plugins.json, e.g. `cameras[0]`.
     let path: String
 }
@@ -52,20 +56,30 @@ package struct HostConfig: Sendable {
     package let cameras: [CameraConfig]
     package let detectors: [PluginEntry]
     package let sinks: [PluginEntry]
+    /// Retention per event type (`retention.event_types`), after the camera's own and before the defaults.
+    package var retentionByType: [String: RetentionRule] = [:]
     /// Unknown keys and other things worth a warning, one line each.
     package let warnings: [String]
 
+    /// Reads and validates the file `settings` name (`VIGIL_CONFIG` or `--config`).
+    package static func load(settings: Settings) throws -> HostConfig {
+        try load(path: settings.configPath, environment: settings.environment, pluginDir: settings.pluginDir)
+    }
+
     /// Reads and validates `path`. Relative paths inside resolve against the file's folder.
-    package static func load(path: String, environment: [String: String]) throws -> HostConfig {
+    /// `pluginDir` (`VIGIL_PLUGIN_DIR`) is used when the file sets no `plugin_dir`.
+    package static func load(path: String, environment: [String: String], pluginDir: String? = nil) throws -> HostConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
             throw ConfigError(file: path, path: "", message: "the configuration file \(why) (set VIGIL_CONFIG to choose another)")
         }
         let baseDir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try parse(String(decoding: data, as: UTF8.self), file: path, baseDir: baseDir, environment: environment)
+        return try parse(String(decoding: data, as: UTF8.self), file: path, baseDir: baseDir, environment: environment,
+                         pluginDir: pluginDir)
     }
 
-    package static func parse(_ text: String, file: String, baseDir: String, environment: [String: String]) throws -> HostConfig {
+    package static func parse(_ text: String, file: String, baseDir: String, environment: [String: String],
+                              pluginDir defaultPluginDir: String? = nil) throws -> HostConfig {
         let json: JSONValue
         do { json = try JSONValue(parsing: text) } catch let error as JSONParseError {
             throw ConfigError(file: file, path: "", message: "malformed JSON at \(error)")
@@ -74,7 +88,7 @@ package struct HostConfig: Sendable {
         var warnings: [String] = []
 
         let pluginDir = try root.optionalString("plugin_dir").map { resolve($0, in: baseDir) }
-            ?? environment["VIGIL_PLUGIN_DIR"] ?? executableDirectory()
+            ?? defaultPluginDir ?? executableDirectory()
 
         let detectors = try entries(&root, key: "detectors", warnings: &warnings)
         let sinks = try entries(&root, key: "sinks", warnings: &warnings)
@@ -104,13 +118,16 @@ package struct HostConfig: Sendable {
                 detectors: names,
                 maxEventsPerSecond: try cam.number("max_events_per_second", default: nil, range: 0.001...1_000_000),
                 zones: try CameraGeometry.zones(&cam), lines: try CameraGeometry.lines(&cam),
+                timestamps: try TimestampMode.read(&cam),
+                retention: try RetentionRule.read(&cam, key: "retention", warnings: &warnings) ?? RetentionRule(),
                 path: cam.path))
             if try !cam.bool("enabled", default: true) { cameras.removeLast() }
             warnings += cam.unknownKeys().map { "\(file): \($0): unknown key (ignored)" }
         }
+        let retentionByType = try RetentionRule.byEventType(&root, warnings: &warnings)
         warnings += root.unknownKeys().map { "\(file): \($0): unknown key (ignored)" }
         return HostConfig(file: file, baseDir: baseDir, pluginDir: pluginDir, cameras: cameras, detectors: detectors,
-                          sinks: sinks, warnings: warnings)
+                          sinks: sinks, retentionByType: retentionByType, warnings: warnings)
     }
 
     private static func entries(_ root: inout ConfigReader, key: String, warnings: inout [String]) throws -> [PluginEntry] {
@@ -119,6 +136,8 @@ package struct HostConfig: Sendable {
         for (i, value) in try root.array(key).enumerated() {
             var entry = try root.reader(value, path: "\(key)[\(i)]")
             let name = try entry.string("name")
+            // Names become file names (state folders, dead-letter files) and metric labels.
+            guard CameraIDRule.isValid(name) else { throw entry.error("name", "expected \(CameraIDRule.description), found \"\(name)\"") }
             if let first = seen[name] { throw entry.error("name", "duplicate name \"\(name)\" (already used by \(first))") }
             seen[name] = entry.path
             let library = try entry.string("library")

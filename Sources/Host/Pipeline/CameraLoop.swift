@@ -12,6 +12,8 @@ package final class CameraLoop: @unchecked Sendable {
     package let camera: CameraConfig
     /// The camera's detectors, in order.
     package let chain: DetectorChain
+    /// Where its events' snapshots are written (nil in tests that build a loop alone).
+    package let snapshots: SnapshotStage?
     private let opener: any FrameSourceOpener
     private let onEnd: @Sendable () -> Void
     private let logger: Logger
@@ -25,8 +27,8 @@ package final class CameraLoop: @unchecked Sendable {
     private var measuredFPS = 0.0
 
     init(camera: CameraConfig, chain: DetectorChain, opener: any FrameSourceOpener, logger: Logger,
-         onEnd: @escaping @Sendable () -> Void = {}) {
-        self.camera = camera; self.chain = chain; self.opener = opener; self.onEnd = onEnd
+         snapshots: SnapshotStage? = nil, onEnd: @escaping @Sendable () -> Void = {}) {
+        self.camera = camera; self.chain = chain; self.opener = opener; self.onEnd = onEnd; self.snapshots = snapshots
         var logger = logger
         logger[metadataKey: "camera.id"] = "\(camera.id)"
         self.logger = logger
@@ -114,11 +116,13 @@ package final class CameraLoop: @unchecked Sendable {
                     nextLiveDue = max(nextLiveDue + 1 / detect, now)
                 }
             } else {
-                wall = startWall + Double(number) / fps
                 if camera.realtime {
                     let due = playStart + Double(number - firstFrame) / fps
                     if due > now { sleep(seconds: due - now) }
                 }
+                // `now` (default): when the frame is read, never ahead of the clock; `media`: the
+                // file's own spacing from the camera's start, ahead of the clock on a fast file.
+                wall = camera.timestamps == .media ? startWall + Double(number) / fps : Date().timeIntervalSince1970
                 if step > 1 { frameNumber += source.skip(step - 1) }
             }
             process(Frame(cameraID: camera.id, number: number, timestamp: Timestamp(secondsSince1970: wall), image: image,

@@ -46,7 +46,8 @@ package struct Pipeline {
                 }
             }
             let chain = DetectorChain(links: links, cameraID: camera.id, logger: cameraLogger, emit: deliver)
-            return CameraLoop(camera: camera, chain: chain, opener: opener, logger: logger, onEnd: { snapshots.close() })
+            return CameraLoop(camera: camera, chain: chain, opener: opener, logger: logger, snapshots: snapshots,
+                              onEnd: { snapshots.close() })
         }
     }
 }

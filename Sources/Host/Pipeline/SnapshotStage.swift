@@ -4,46 +4,103 @@ import PluginAPI
 import VigilConfig
 import VigilRouter
 
-/// Writes event snapshots as PNG off the frame loop, then passes the events to the router, in
-/// the camera's order. A write failure (full disk, unwritable folder) is logged and the event is
-/// still saved, with `snapshot_path` null.
-final class SnapshotStage: @unchecked Sendable {
-    private let cameraID: String
-    private let enabled: Bool
-    private let root: String
-    private let router: Router
-    private let logger: Logger
-    private let queue = BlockingQueue<Event>(capacity: 256)
-    private let startLock = NSLock()
-    private var started = false
-    private let done = DispatchGroup()
-
-    init(cameraID: String, settings: Settings, router: Router, logger: Logger) {
-        self.cameraID = cameraID; self.enabled = settings.enableSnapshots
-        self.root = settings.snapshotsDir; self.router = router; self.logger = logger
+/// Writes a camera's event snapshots as PNG off the frame loop, then passes the events on (to the
+/// router), in the camera's order. Memory is bounded in bytes (`SNAPSHOT_QUEUE_MB` of pixels per
+/// camera): an event whose snapshot does not fit is passed on without it — its snapshot is skipped
+/// and counted, the event is saved with `snapshot_path` null. A write failure (full disk, unwritable
+/// folder) is logged and counted, and the event is saved the same way.
+package final class SnapshotStage: @unchecked Sendable {
+    /// What the stage has done so far.
+    package struct Counters: Sendable, Equatable {
+        /// Snapshot files written (an image shared by several events of one frame counts once).
+        package var written = 0
+        /// Snapshots dropped because the queue held its byte limit.
+        package var skipped = 0
+        /// Snapshots that could not be written.
+        package var failed = 0
     }
 
-    /// Takes a detector's events; returns once they are queued (waits if the writer is far behind).
+    private struct Item {
+        var event: Event
+        /// Whether `event.snapshot` is counted in the budget.
+        var reserved: Bool
+    }
+
+    private let cameraID: String
+    private let enabled: Bool
+    private let files: SnapshotFiles
+    private let deliver: @Sendable (NewEvent) -> Void
+    private let logger: Logger
+    private let budget: SnapshotBudget
+    /// Events waiting; those without an image cost little, so the count bound only stops a runaway.
+    private let queue = BlockingQueue<Item>(capacity: 100_000)
+    private let lock = NSLock()
+    private var started = false
+    private var counts = Counters()
+    private var lastSkipLog = 0.0
+    private let done = DispatchGroup()
+
+    /// `deliver` gets each event once its snapshot is written or skipped.
+    init(cameraID: String, enabled: Bool, root: String, maxQueuedBytes: Int, logger: Logger,
+         deliver: @escaping @Sendable (NewEvent) -> Void) {
+        self.cameraID = cameraID; self.enabled = enabled; self.deliver = deliver; self.logger = logger
+        files = SnapshotFiles(root: root)
+        budget = SnapshotBudget(limit: maxQueuedBytes)
+    }
+
+    convenience init(cameraID: String, settings: Settings, router: Router, logger: Logger) {
+        self.init(cameraID: cameraID, enabled: settings.enableSnapshots, root: settings.snapshotsDir,
+                  maxQueuedBytes: settings.snapshotQueueBytes, logger: logger, deliver: { _ = router.submit($0) })
+    }
+
+    /// What the stage has done so far.
+    package var counters: Counters { lock.lock(); defer { lock.unlock() }; return counts }
+
+    /// Bytes of pixels waiting to be written.
+    package var queuedBytes: Int { budget.bytesHeld }
+
+    /// Takes a detector's events; returns once they are queued, without waiting for any write.
     func submit(_ events: [Event]) {
         // Once the writer thread runs, every event goes through it so the camera's order holds.
         guard enabled, events.contains(where: { $0.snapshot != nil }) || isStarted else {
-            events.forEach { router.submit(Self.newEvent($0, snapshotPath: nil)) }
+            events.forEach { deliver(Self.newEvent($0, snapshotPath: nil)) }
             return
         }
         startIfNeeded()
-        events.forEach { queue.push($0) }
+        for var event in events {
+            var reserved = false
+            if let image = event.snapshot {
+                reserved = budget.reserve(image)
+                if !reserved { event.snapshot = nil; skipped() }
+            }
+            if !queue.push(Item(event: event, reserved: reserved)) {
+                // Closed (shutting down): pass it on without its snapshot rather than lose it.
+                if reserved, let image = event.snapshot { budget.release(image) }
+                deliver(Self.newEvent(event, snapshotPath: nil))
+            }
+        }
     }
 
-    private var isStarted: Bool { startLock.lock(); defer { startLock.unlock() }; return started }
+    /// Writes what is queued, passes it on and ends the thread.
+    func close() {
+        queue.close()
+        done.wait()
+    }
+
+    private var isStarted: Bool { lock.lock(); defer { lock.unlock() }; return started }
 
     private func startIfNeeded() {
-        startLock.lock(); defer { startLock.unlock() }
+        lock.lock(); defer { lock.unlock() }
         guard !started else { return }
         started = true
         done.enter()
         let thread = Thread { [self] in
             while let batch = queue.popBatch(max: 64) {
-                for event in batch { router.submit(Self.newEvent(event, snapshotPath: write(event))) }
+                for item in batch {
+                    let path = write(item.event)
+                    if item.reserved, let image = item.event.snapshot { budget.release(image) }
+                    deliver(Self.newEvent(item.event, snapshotPath: path))
+                }
             }
             done.leave()
         }
@@ -51,37 +108,37 @@ final class SnapshotStage: @unchecked Sendable {
         thread.start()
     }
 
-    /// Writes what is queued, hands it to the router and ends the thread.
-    func close() {
-        queue.close()
-        done.wait()
-    }
-
-    /// Writes the snapshot; returns the path to store (relative, starting with SNAPSHOTS_DIR's name).
     private func write(_ event: Event) -> String? {
         guard let image = event.snapshot else { return nil }
-        let relative = Self.relativePath(event, root: root)
-        let full = URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent(relative).path
         do {
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try VisionImage.writePNG(image, to: full)
-            return relative
+            let file = try files.write(image, for: event)
+            if file.new { lock.lock(); counts.written += 1; lock.unlock() }
+            return file.path
         } catch {
+            lock.lock(); counts.failed += 1; lock.unlock()
             logger.error("Snapshot not written; event saved without it",
-                         metadata: ["camera.id": "\(cameraID)", "path": "\(full)", "error": "\(error)"])
+                         metadata: ["camera.id": "\(cameraID)", "error": "\(error)"])
             return nil
         }
     }
 
-    /// `snapshots/YYYY-MM-DD/<camera_id>/<kind>_<frame>_<epoch>.png`
-    static func relativePath(_ event: Event, root: String) -> String {
-        let day = String(EventJSON.isoMillisZ(event.timestamp).prefix(10))
-        let safe = { (s: String) in String(s.map { $0.isLetter || $0.isNumber || "-_".contains($0) ? $0 : "_" }) }
-        let base = URL(fileURLWithPath: root).lastPathComponent
-        let epoch = Int(event.timestamp.secondsSince1970)
-        return "\(base)/\(day)/\(safe(event.cameraID))/\(safe(event.snapshotKind))_\(event.frameNumber)_\(epoch).png"
+    private func skipped() {
+        lock.lock()
+        counts.skipped += 1
+        let n = counts.skipped
+        let now = Date().timeIntervalSince1970
+        let log = now - lastSkipLog >= 10
+        if log { lastSkipLog = now }
+        lock.unlock()
+        if log {
+            logger.warning("Snapshot queue full: snapshots skipped, their events saved without one", metadata: [
+                "camera.id": "\(cameraID)", "snapshots.skipped": "\(n)", "queue.bytes": "\(budget.bytesHeld)",
+                "queue.max_bytes": "\(budget.limit)"])
+        }
     }
+
+    /// `snapshots/YYYY-MM-DD/<camera_id>/<kind>_<frame>_<epoch>.png`
+    static func relativePath(_ event: Event, root: String) -> String { SnapshotFiles.relativePath(event, root: root) }
 
     static func newEvent(_ e: Event, snapshotPath: String?) -> NewEvent {
         NewEvent(type: e.type, cameraID: e.cameraID, frameNumber: e.frameNumber, timestamp: e.timestamp,

@@ -17,9 +17,10 @@ package final class Database: Sendable {
         self.timeouts = timeouts
     }
 
-    /// A new connection with the schema ready. Throws a `PostgresError` (connect, or migration).
-    package func connect() throws -> PostgresConnection {
-        let connection = try PostgresConnection(url, timeouts: timeouts)
+    /// A new connection with the schema ready, with vigil's timeouts or, for work known to be long
+    /// (retention's deletes), the ones given. Throws a `PostgresError` (connect, or migration).
+    package func connect(timeouts: PostgresTimeouts? = nil) throws -> PostgresConnection {
+        let connection = try PostgresConnection(url, timeouts: timeouts ?? self.timeouts)
         try migrateOnce(connection)
         return connection
     }

@@ -19,33 +19,35 @@ package struct DeadLetterFile: Sendable {
         /// The event JSON as published (an object).
         package var eventJSON: String
 
-        var line: String {
-            var out: [UInt8] = []
-            out.append(contentsOf: "{\"sink\": ".utf8); EventJSON.writeString(sink, &out)
-            out.append(contentsOf: ", \"event_id\": \(eventID), \"attempts\": \(attempts), \"reason\": ".utf8)
-            EventJSON.writeString(reason, &out)
-            out.append(contentsOf: ", \"failed_at\": ".utf8); EventJSON.writeString(EventJSON.isoMillisZ(failedAt), &out)
-            out.append(contentsOf: ", \"event\": ".utf8); out.append(contentsOf: eventJSON.utf8)
-            out.append(contentsOf: "}\n".utf8)
-            return String(decoding: out, as: UTF8.self)
+        /// The fields of a line besides the event (Codable; the event's bytes are embedded unchanged).
+        private struct Fields: Codable {
+            var sink: String
+            var eventID: Int64
+            var attempts: Int?
+            var reason: String?
+            var failedAt: String?
+            enum CodingKeys: String, CodingKey { case sink, eventID = "event_id", attempts, reason, failedAt = "failed_at" }
         }
 
-        /// Parses a line written by `line`.
+        /// `{"attempts":…,"event_id":…,"failed_at":…,"reason":…,"sink":…,"event":<the published JSON>}` and a newline.
+        var line: String {
+            let fields = Fields(sink: sink, eventID: eventID, attempts: attempts, reason: reason,
+                                failedAt: EventJSON.isoMillisZ(failedAt))
+            // Encoding plain strings and numbers cannot fail.
+            let bytes = (try? EnvelopeJSON.object(fields, adding: "event", raw: Array(eventJSON.utf8), first: false)) ?? []
+            return String(decoding: bytes, as: UTF8.self) + "\n"
+        }
+
+        /// Parses a line written by `line` (or by vigil before 0.6, with spaces after the separators).
         init?(line: Substring) {
-            guard let value = try? JSONValue(parsing: String(line)), case .object(let members) = value else { return nil }
-            func member(_ key: String) -> JSONValue? { members.first { $0.key == key }?.value }
-            guard let sink = member("sink")?.stringValue, let id = member("event_id")?.intValue,
-                  let event = member("event"), case .object = event,
-                  let start = line.range(of: "\"event\": ") else { return nil }
-            self.sink = sink; eventID = Int64(id)
-            attempts = member("attempts")?.intValue ?? 0
-            reason = member("reason")?.stringValue ?? ""
-            failedAt = (member("failed_at")?.stringValue).flatMap(EventJSON.parseSQLTimestamp) ?? Timestamp(microsecondsSince1970: 0)
-            // The event's own bytes (it is the last member): the body is resent unchanged.
-            var text = line[start.upperBound...]
-            while let last = text.last, last.isWhitespace { text = text.dropLast() }
-            guard text.last == "}" else { return nil }
-            eventJSON = String(text.dropLast())  // the line's own closing brace
+            guard let fields = try? JSONDecoder().decode(Fields.self, from: Data(line.utf8)),
+                  let event = EnvelopeJSON.lastMember("event", in: line),
+                  case .object = (try? JSONValue(parsing: String(event))) ?? .null else { return nil }
+            sink = fields.sink; eventID = fields.eventID
+            attempts = fields.attempts ?? 0
+            reason = fields.reason ?? ""
+            failedAt = fields.failedAt.flatMap(EventJSON.parseSQLTimestamp) ?? Timestamp(microsecondsSince1970: 0)
+            eventJSON = String(event)  // the event's own bytes: the body is resent unchanged
         }
 
         init(sink: String, eventID: Int64, attempts: Int, reason: String, failedAt: Timestamp, eventJSON: String) {

@@ -24,11 +24,12 @@ package struct DeliveryPolicy: Sendable, Equatable {
     package init(deadLetterPath: String) { self.deadLetterPath = deadLetterPath }
 
     /// Reads `entry.delivery` of `config`; relative paths resolve against the folder of plugins.json.
-    package static func read(_ entry: PluginEntry, in config: HostConfig, environment: [String: String]) throws -> DeliveryPolicy {
+    /// Without `delivery.dead_letter` the file is `<deadLetterDir>/<sink name>.jsonl` (`DEAD_LETTER_DIR`).
+    package static func read(_ entry: PluginEntry, in config: HostConfig, environment: [String: String],
+                             deadLetterDir: String = "dead-letter") throws -> DeliveryPolicy {
         let file = config.file
-        var policy = DeliveryPolicy(deadLetterPath: HostConfig.resolve(
-            "\(environment["DEAD_LETTER_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "dead-letter")/\(entry.name).jsonl",
-            in: FileManager.default.currentDirectoryPath))
+        var policy = DeliveryPolicy(deadLetterPath: HostConfig.resolve("\(deadLetterDir)/\(entry.name).jsonl",
+                                                                       in: FileManager.default.currentDirectoryPath))
         var r = try ConfigReader(entry.delivery, file: file, path: "\(entry.path).delivery", environment: environment)
         policy.queueCapacity = try r.int("queue_capacity", default: policy.queueCapacity, range: 1...10_000_000)
         policy.concurrency = try r.int("concurrency", default: policy.concurrency, range: 1...1024)

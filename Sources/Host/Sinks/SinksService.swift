@@ -31,7 +31,8 @@ package final class SinksService: Service, SavedEventsObserver, @unchecked Senda
                      stats: RouterStats) -> [SinkRunner] {
         plugins.sinks.compactMap { plugin in
             do {
-                let policy = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment)
+                let policy = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment,
+                                                    deadLetterDir: settings.deadLetterDir)
                 let sink = try plugins.makeSink(plugin, file: config.file, logger: logger)
                 return SinkRunner(name: plugin.entry.name, sink: sink, policy: policy, logger: logger, stats: stats)
             } catch {

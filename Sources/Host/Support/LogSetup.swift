@@ -4,18 +4,16 @@ import Logging
 /// The process's one root logger; configured once per process.
 package enum LogSetup {
     private static let bootstrapped: Bool = {
-        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         return true
     }()
 
-    /// The root logger ("vigil"); subsystems add metadata to copies of it.
-    package static func rootLogger() -> Logger {
+    /// The root logger ("vigil") at `level` (`LOG_LEVEL`, checked by Settings); subsystems add
+    /// metadata to copies of it.
+    package static func rootLogger(level: String = "info") -> Logger {
         _ = bootstrapped
-        return Logger(label: "vigil")
+        var logger = Logger(label: "vigil")
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import VigilPipeline
+import VigilRetention
+import VigilRouter
+import VigilSinks
+
+/// `GET /`'s body: the service, its dependencies and every running part, as Codable values.
+struct StatusReport: ResponseEncodable, Sendable {
+    struct Dependency: Encodable, Sendable {
+        let reachable: Bool
+        let version: String?
+        let error: String?
+        /// "server_version" for PostgreSQL, "redis_version" for Redis (the names the seed used).
+        let versionKey: String
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: AnyKey.self)
+            try c.encode(reachable, forKey: AnyKey("reachable"))
+            try c.encode(version, forKey: AnyKey(versionKey))
+            try c.encode(error, forKey: AnyKey("error"))
+        }
+    }
+
+    struct Detector: Encodable, Sendable {
+        let name: String
+        let calls, skippedFrames, overruns, errors: Int
+        enum CodingKeys: String, CodingKey { case name, calls, skippedFrames = "skipped_frames", overruns, errors }
+    }
+
+    struct Snapshots: Encodable, Sendable {
+        let written, skipped, failed, queuedBytes: Int
+        enum CodingKeys: String, CodingKey { case written, skipped, failed, queuedBytes = "queued_bytes" }
+    }
+
+    struct Camera: Encodable, Sendable {
+        let id: String
+        let state: String
+        let fps: Double
+        let framesRead, framesProcessed, detectorErrors: Int
+        let detectors: [Detector]
+        let snapshots: Snapshots?
+        enum CodingKeys: String, CodingKey {
+            case id, state, fps, framesRead = "frames_read", framesProcessed = "frames_processed",
+                 detectorErrors = "detector_errors", detectors, snapshots
+        }
+
+        init(_ loop: CameraLoop) {
+            let n = loop.counters
+            id = loop.camera.id; state = loop.state.rawValue; fps = (loop.fps * 100).rounded() / 100
+            framesRead = n.read; framesProcessed = n.processed; detectorErrors = n.errors
+            detectors = loop.chain.stats.map {
+                Detector(name: $0.name, calls: $0.counters.calls, skippedFrames: $0.counters.skipped,
+                         overruns: $0.counters.overruns, errors: $0.counters.errors)
+            }
+            snapshots = loop.snapshots.map {
+                let s = $0.counters
+                return Snapshots(written: s.written, skipped: s.skipped, failed: s.failed, queuedBytes: $0.queuedBytes)
+            }
+        }
+    }
+
+    struct Sink: Encodable, Sendable {
+        let name: String
+        let pending: Int
+        let disabled: Bool
+    }
+
+    let service = "vigil"
+    let version: String
+    let status: String
+    let uptimeSeconds: Double
+    let postgres: Dependency
+    let redis: Dependency
+    let cameras: [Camera]
+    /// The router's counters (empty when there is no router).
+    let router: [String: Int]
+    let sinks: [Sink]
+    let retention: RetentionStatus?
+
+    enum CodingKeys: String, CodingKey {
+        case service, version, status, uptimeSeconds = "uptime_seconds", postgres, redis, cameras, router, sinks, retention
+    }
+
+    /// The router's counters, by the names the status page has always used.
+    static func routerCounters(_ router: VigilRouter.Router?) -> [String: Int] {
+        guard let router else { return [:] }
+        let s = router.stats
+        return ["saved": s[.saved], "published": s[.published], "spooled": s[.spooled], "dropped": s[.dropped],
+                "rejected": s[.rejected], "lost": s[.lost], "queued": router.queued]
+    }
+}
+
+/// A coding key made from any string.
+struct AnyKey: CodingKey {
+    let stringValue: String
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
+}
