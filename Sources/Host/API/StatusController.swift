@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VigilConfig
+import VigilIsolation
 import VigilPipeline
 import VigilRedis
 import VigilRouter
@@ -54,7 +55,9 @@ struct StatusController<Context: RequestContext>: Sendable {
             for (j, (name, d)) in c.chain.stats.enumerated() {
                 if j > 0 { out.append(contentsOf: ", ".utf8) }
                 out.append(contentsOf: "{\"name\": ".utf8); str(name)
-                out.append(contentsOf: ", \"calls\": \(d.calls), \"skipped_frames\": \(d.skipped), \"overruns\": \(d.overruns), \"errors\": \(d.errors)}".utf8)
+                out.append(contentsOf: ", \"calls\": \(d.calls), \"skipped_frames\": \(d.skipped), \"overruns\": \(d.overruns), \"errors\": \(d.errors)".utf8)
+                out.append(contentsOf: Self.isolation((c.chain.links[j].detector as? any IsolationReporting)?.isolationCounters).utf8)
+                out.append(contentsOf: "}".utf8)
             }
             out.append(contentsOf: "]}".utf8)
         }
@@ -68,10 +71,19 @@ struct StatusController<Context: RequestContext>: Sendable {
         for (i, sink) in view.sinks.enumerated() {
             if i > 0 { out.append(contentsOf: ", ".utf8) }
             out.append(contentsOf: "{\"name\": ".utf8); str(sink.name)
-            out.append(contentsOf: ", \"pending\": \(sink.queue.depth), \"disabled\": \(sink.disabled != nil)}".utf8)
+            out.append(contentsOf: ", \"pending\": \(sink.queue.depth), \"disabled\": \(sink.disabled != nil)".utf8)
+            out.append(contentsOf: Self.isolation(sink.isolation).utf8)
+            out.append(contentsOf: "}".utf8)
         }
         out.append(contentsOf: "]}".utf8)
         return .json(out, status: ok ? .ok : .serviceUnavailable)
+    }
+
+    /// `, "isolation": {…}` for a plugin instance in a worker process; nothing for one in-process.
+    static func isolation(_ c: IsolationCounters?) -> String {
+        guard let c else { return "" }
+        return ", \"isolation\": {\"mode\": \"process\", \"pid\": \(c.pid.map { "\($0)" } ?? "null"), \"restarts\": \(c.restarts), "
+            + "\"crashes\": \(c.crashes), \"hangs\": \(c.hangs), \"skipped_frames\": \(c.skippedFrames), \"disabled\": \(c.disabled)}"
     }
 
     private func postgres() async -> (version: String?, error: String?) {

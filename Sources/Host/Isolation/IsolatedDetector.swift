@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import PluginAPI
+import VigilConfig
+
+/// A detector that runs in a worker process, as the camera's chain sees it: `process` sends the
+/// frame (its place in shared memory, its annotations) over the instance's own socket and waits
+/// for the events and the annotations the plugin left, which are applied to the frame for the
+/// detectors after it. While the worker is down, restarting or disabled, frames are skipped and
+/// counted, never queued. A call unanswered within `hang_timeout_ms` kills the worker (a hang).
+package class IsolatedDetector: Detector, IsolationReporting, WorkerInstance, @unchecked Sendable {
+    let supervisor: WorkerSupervisor
+    let camera: CameraConfig
+    let instanceID: Int
+    let emitter: EventEmitter?
+    let logger: Logger
+    /// The camera's decode pool (frames already in shared memory), if it has one.
+    let cameraPool: FramePool?
+    /// Frames from elsewhere are copied here (one copy).
+    private let copies: FramePool
+    private let lock = NSLock()
+    private var channel: WireChannel?
+    private var mapped: Set<String> = []
+    private var counters = IsolationCounters()
+    private var seq = 0
+    private var pinned: [Int: Image] = [:]
+    private var releasedEarly: Set<Int> = []
+
+    init(supervisor: WorkerSupervisor, camera: CameraConfig, emitter: EventEmitter?, pool: FramePool?, logger: Logger) {
+        self.supervisor = supervisor; self.camera = camera; self.emitter = emitter; self.cameraPool = pool
+        instanceID = supervisor.makeID()
+        copies = FramePool(name: "copy-\(camera.id)", maxSlots: 8)
+        var logger = logger
+        logger[metadataKey: "plugin.name"] = "\(supervisor.entry.name)"
+        logger[metadataKey: "camera.id"] = "\(camera.id)"
+        self.logger = logger
+    }
+
+    /// Opens the instance in the entry's worker; the result conforms to `SelectiveDetector` when
+    /// the plugin does. Throws when the plugin refuses its config.
+    package static func make(supervisor: WorkerSupervisor, camera: CameraConfig, emitter: EventEmitter?, pool: FramePool?,
+                             logger: Logger) throws -> any Detector {
+        let proxy = IsolatedDetector(supervisor: supervisor, camera: camera, emitter: emitter, pool: pool, logger: logger)
+        guard let reply = try supervisor.register(proxy), reply["selective"]?.boolValue == true else { return proxy }
+        let interest: FrameInterest = reply["motion_only"]?.boolValue != true ? .everyFrame
+            : reply["heartbeat_s"]?.doubleValue.map { .motion(atLeastEvery: $0) } ?? .motion
+        return IsolatedSelectiveDetector(proxy, interest: interest)
+    }
+
+    package var isolationCounters: IsolationCounters {
+        lock.lock(); defer { lock.unlock() }
+        var c = counters
+        c.pid = channel == nil ? nil : supervisor.pid
+        return c
+    }
+
+    package func process(_ frame: Frame) throws -> [Event] {
+        lock.lock()
+        guard let channel, !counters.disabled else { counters.skippedFrames += 1; lock.unlock(); return [] }
+        seq += 1
+        let seq = self.seq
+        lock.unlock()
+        guard let (poolID, generation, offset, image) = place(frame.image) else { skip(); return [] }
+        let reply: WireMessage
+        supervisor.noteFrame(instanceID, camera: camera.id, frame: frame.number)
+        defer { supervisor.clearFrame(instanceID) }
+        do {
+            let key = "\(poolID)/\(generation.id)"
+            if !mapped.contains(key) {
+                try channel.send(WireMessage(["t": "map", "pool": .int(poolID), "generation": .int(generation.id),
+                                              "size": .int(generation.size)], fds: [generation.fd]))
+                mapped.insert(key)
+            }
+            try channel.send(WireMessage([
+                "t": "frame", "seq": .int(seq), "number": .int(frame.number), "timestamp_us": .int(Int(frame.timestamp.microseconds)),
+                "width": .int(image.width), "height": .int(image.height), "stride": .int(image.bytesPerRow),
+                "format": .int(image.format.rawValue), "pool": .int(poolID), "generation": .int(generation.id),
+                "offset": .int(offset), "annotations": frame.annotations.json]))
+            reply = try channel.receive(timeout: supervisor.hangSeconds)
+        } catch WireError.timeout {
+            supervisor.hung("\(camera.id)#\(frame.number)")
+            skip(); return []
+        } catch {
+            skip(); return []  // the worker died: its supervisor logs it and restarts it
+        }
+        if reply["kept"]?.boolValue == true {
+            lock.lock()
+            if releasedEarly.remove(seq) == nil { pinned[seq] = image }
+            lock.unlock()
+        }
+        if let after = reply["annotations"] {
+            let keys = Set((after.objectValue ?? []).map(\.key))
+            for key in frame.annotations.keys where !keys.contains(key) { frame.annotations.remove(key) }
+            for (key, value) in after.objectValue ?? [] { try frame.annotations.set(key, value) }
+        }
+        let events = try WireEvents.decode(reply["events"], blob: reply.blob) { [self] n in n == seq ? frame.image : pinnedImage(n) }
+        if let error = reply["error"]?.stringValue, events.isEmpty { throw PluginError(error) }
+        return events
+    }
+
+    package func finish() -> [Event] {
+        lock.lock(); let channel = self.channel; lock.unlock()
+        var events: [Event] = []
+        if let channel {
+            do {
+                try channel.send(WireMessage(["t": "finish"]))
+                let reply = try channel.receive(timeout: supervisor.hangSeconds)
+                events = try WireEvents.decode(reply["events"], blob: reply.blob) { [self] in pinnedImage($0) }
+            } catch {
+                logger.error("Isolated detector did not finish", metadata: ["error": "\(error)"])
+            }
+        }
+        supervisor.unregister(self)
+        return events
+    }
+
+    /// Where the frame's pixels are in shared memory: the camera's pool, or a copy.
+    private func place(_ image: Image) -> (Int, FramePool.Generation, Int, Image)? {
+        if let pool = cameraPool, let (generation, offset) = pool.locate(image.baseAddress),
+           offset + image.bytesPerRow * image.height <= generation.size {
+            return (pool.id, generation, offset, image)
+        }
+        let rowBytes = image.width * image.channels
+        guard let slot = copies.allocate(bytes: rowBytes * image.height) else { return nil }
+        for y in 0..<image.height {
+            (slot.pointer + y * rowBytes).copyMemory(from: image.baseAddress + y * image.bytesPerRow, byteCount: rowBytes)
+        }
+        let copy = copies.image(slot, width: image.width, height: image.height, format: image.format)
+        return (copies.id, slot.generation, slot.index * slot.bytes, copy)
+    }
+
+    private func pinnedImage(_ seq: Int) -> Image? { lock.lock(); defer { lock.unlock() }; return pinned[seq] }
+    private func skip() { lock.lock(); counters.skippedFrames += 1; lock.unlock() }
+
+    // MARK: WorkerInstance
+
+    func openRequest() throws -> (fields: [(String, JSONValue)], fds: [Int32], channel: WireChannel?) {
+        let (mine, theirs) = try WireChannel.pair()
+        let fd = dup(theirs.fd)
+        let zones = JSONValue.array(camera.zones.map { z in
+            ["name": .string(z.name), "polygon": .array(z.polygon.map { [.double($0.x), .double($0.y)] })] })
+        let lines = JSONValue.array(camera.lines.map { l in
+            ["name": .string(l.name), "from": [.double(l.from.x), .double(l.from.y)], "to": [.double(l.to.x), .double(l.to.y)],
+             "in": .string(l.inSide.rawValue)] })
+        return ([("camera", ["id": .string(camera.id), "zones": zones, "lines": lines])], [fd], mine)
+    }
+
+    func attached(_ channel: WireChannel?, reply: WireMessage, pid: Int32) {
+        lock.lock(); self.channel = channel; mapped = []; pinned = [:]; releasedEarly = []; lock.unlock()
+    }
+
+    func detached(_ failure: WorkerFailure?) {
+        lock.lock()
+        channel?.shutdownNow()
+        channel = nil
+        pinned = [:]
+        switch failure {
+        case .hang: counters.hangs += 1
+        case .crash: counters.crashes += 1
+        case nil: break
+        }
+        lock.unlock()
+    }
+
+    func restarted() { lock.lock(); counters.restarts += 1; lock.unlock() }
+    func disabled() { lock.lock(); counters.disabled = true; lock.unlock() }
+
+    func handle(_ m: WireMessage) {
+        switch m.type {
+        case "emit":
+            do {
+                let events = try WireEvents.decode(m["events"], blob: m.blob) { [self] in pinnedImage($0) }
+                if !events.isEmpty { emitter?.emit(events) }
+            } catch {
+                logger.error("Isolated detector emitted events vigil cannot read", metadata: ["error": "\(error)"])
+            }
+        case "release":
+            guard let seq = m["seq"]?.intValue else { return }
+            lock.lock()
+            if pinned.removeValue(forKey: seq) == nil { releasedEarly.insert(seq) }
+            lock.unlock()
+        case "log": WorkerSupervisor.log(m, to: logger)
+        default: break
+        }
+    }
+}
+
+/// The same, for a plugin that chooses its frames (`SelectiveDetector`).
+final class IsolatedSelectiveDetector: SelectiveDetector, IsolationReporting, @unchecked Sendable {
+    let inner: IsolatedDetector
+    let frameInterest: FrameInterest
+    init(_ inner: IsolatedDetector, interest: FrameInterest) { self.inner = inner; frameInterest = interest }
+    func process(_ frame: Frame) throws -> [Event] { try inner.process(frame) }
+    func finish() -> [Event] { inner.finish() }
+    var isolationCounters: IsolationCounters { inner.isolationCounters }
+}
