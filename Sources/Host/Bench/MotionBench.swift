@@ -15,6 +15,8 @@ struct MotionBench: ParsableCommand {
     @Option(help: "The video to read.") var video: String
     @Option(help: "Seconds to run the motion-only measurement.") var seconds = 3.0
     @Option(help: "The motion plugin library (default: libMotion.so next to vigil).") var library: String?
+    @Option(help: "in-process (the motion stage alone), or process: the whole pipeline with Motion in vigil and in a worker, side by side.")
+    var isolation = "in-process"
 
     func run() throws {
         let path = library ?? "\(HostConfig.executableDirectory())/libMotion.so"
@@ -31,6 +33,13 @@ struct MotionBench: ParsableCommand {
         while try bare.read() != nil { decoded += 1 }
         guard decoded > 0 else { throw ValidationError("\(video): no frames") }
         let decodeFPS = Double(decoded) / seconds(since: start)
+        switch isolation {
+        case "in-process": break
+        case "process":
+            try MotionIsolationBench(video: video, library: path, seconds: self.seconds).run(decodeFPS: decodeFPS)
+            return
+        default: throw ValidationError("--isolation: expected in-process or process, found \"\(isolation)\"")
+        }
 
         // 2. The whole path, decode + motion on one thread as a camera loop runs it; the motion
         //    calls are also timed on their own: the motion stage as it runs, on freshly decoded frames.

@@ -89,9 +89,11 @@ struct CheckCommand: ParsableCommand {
             let cameras = config.cameras.filter { $0.detectors.contains(entry.name) }
             do {
                 let supervisor = try isolated.supervisor(for: entry, kind: .detector)
-                for camera in cameras.isEmpty ? [CameraConfig(worker: "check", zones: [], lines: [])] : cameras {
-                    _ = try IsolatedDetector.make(supervisor: supervisor, camera: camera, emitter: nil, pool: nil, logger: logger).finish()
+                // Every camera's instance first (the worker stops with its last instance), then finish them.
+                let instances = try (cameras.isEmpty ? [CameraConfig(worker: "check", zones: [], lines: [])] : cameras).map {
+                    try IsolatedDetector.make(supervisor: supervisor, camera: $0, emitter: nil, pool: nil, logger: logger)
                 }
+                instances.forEach { _ = $0.finish() }
                 supervisor.stop()
                 report.append(supervisor, entry: entry, kind: .detector, file: config.file)
             } catch { report.errors.append("\(error)") }

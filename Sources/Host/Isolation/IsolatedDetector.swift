@@ -25,9 +25,15 @@ package class IsolatedDetector: Detector, IsolationReporting, WorkerInstance, @u
     private var seq = 0
     private var pinned: [Int: Image] = [:]
     private var releasedEarly: Set<Int> = []
+    /// Last in its camera's chain (no detector after it reads its annotations): runs one frame
+    /// behind, overlapping the camera's decoding; its events come out with the next frame.
+    let pipelined: Bool
+    private var inFlight: Sent?
 
-    init(supervisor: WorkerSupervisor, camera: CameraConfig, emitter: EventEmitter?, pool: FramePool?, logger: Logger) {
+    init(supervisor: WorkerSupervisor, camera: CameraConfig, emitter: EventEmitter?, pool: FramePool?, pipelined: Bool,
+         logger: Logger) {
         self.supervisor = supervisor; self.camera = camera; self.emitter = emitter; self.cameraPool = pool
+        self.pipelined = pipelined
         instanceID = supervisor.makeID()
         copies = FramePool(name: "copy-\(camera.id)", maxSlots: 8)
         var logger = logger
@@ -38,14 +44,20 @@ package class IsolatedDetector: Detector, IsolationReporting, WorkerInstance, @u
 
     /// Opens the instance in the entry's worker; the result conforms to `SelectiveDetector` when
     /// the plugin does. Throws when the plugin refuses its config.
+    /// `pipelined`: the detector is last in its camera's chain (see `pipelined`).
     package static func make(supervisor: WorkerSupervisor, camera: CameraConfig, emitter: EventEmitter?, pool: FramePool?,
-                             logger: Logger) throws -> any Detector {
-        let proxy = IsolatedDetector(supervisor: supervisor, camera: camera, emitter: emitter, pool: pool, logger: logger)
+                             pipelined: Bool = false, logger: Logger) throws -> any Detector {
+        let proxy = IsolatedDetector(supervisor: supervisor, camera: camera, emitter: emitter, pool: pool, pipelined: pipelined,
+                                     logger: logger)
         guard let reply = try supervisor.register(proxy), reply["selective"]?.boolValue == true else { return proxy }
         let interest: FrameInterest = reply["motion_only"]?.boolValue != true ? .everyFrame
             : reply["heartbeat_s"]?.doubleValue.map { .motion(atLeastEvery: $0) } ?? .motion
         return IsolatedSelectiveDetector(proxy, interest: interest)
     }
+
+    /// How long a camera thread polls for the worker's answer before sleeping on it: most
+    /// answers come within this, and a sleeping thread's wake-up costs tens of µs on a VM.
+    static let spin = 0.0002
 
     package var isolationCounters: IsolationCounters {
         lock.lock(); defer { lock.unlock() }
@@ -55,15 +67,34 @@ package class IsolatedDetector: Detector, IsolationReporting, WorkerInstance, @u
     }
 
     package func process(_ frame: Frame) throws -> [Event] {
+        guard pipelined else {
+            guard let sent = send(frame) else { return [] }
+            return try collect(sent, annotations: frame.annotations)
+        }
+        // One frame in flight: hand this one over, then take the answer to the one before (long
+        // there by now), so the worker runs while the camera decodes the next frame.
+        let previous = inFlight
+        inFlight = send(frame)
+        return try previous.map { try collect($0, annotations: nil) } ?? []
+    }
+
+    /// A frame handed to the worker, waiting for its answer.
+    struct Sent {
+        let seq: Int
+        let number: Int
+        /// The image in shared memory (pinned while the plugin keeps it) and the camera's own.
+        let shared: Image
+        let original: Image
+        let channel: WireChannel
+    }
+
+    private func send(_ frame: Frame) -> Sent? {
         lock.lock()
-        guard let channel, !counters.disabled else { counters.skippedFrames += 1; lock.unlock(); return [] }
+        guard let channel, !counters.disabled else { counters.skippedFrames += 1; lock.unlock(); return nil }
         seq += 1
         let seq = self.seq
         lock.unlock()
-        guard let (poolID, generation, offset, image) = place(frame.image) else { skip(); return [] }
-        let reply: WireMessage
-        supervisor.noteFrame(instanceID, camera: camera.id, frame: frame.number)
-        defer { supervisor.clearFrame(instanceID) }
+        guard let (poolID, generation, offset, image) = place(frame.image) else { skip(); return nil }
         do {
             let key = "\(poolID)/\(generation.id)"
             if !mapped.contains(key) {
@@ -76,36 +107,56 @@ package class IsolatedDetector: Detector, IsolationReporting, WorkerInstance, @u
                 "width": .int(image.width), "height": .int(image.height), "stride": .int(image.bytesPerRow),
                 "format": .int(image.format.rawValue), "pool": .int(poolID), "generation": .int(generation.id),
                 "offset": .int(offset), "annotations": frame.annotations.json]))
-            reply = try channel.receive(timeout: supervisor.hangSeconds)
+        } catch {
+            skip(); return nil  // the worker died: its supervisor logs it and restarts it
+        }
+        supervisor.noteFrame(instanceID, camera: camera.id, frame: frame.number)
+        return Sent(seq: seq, number: frame.number, shared: image, original: frame.image, channel: channel)
+    }
+
+    /// Waits for the answer to `sent`; applies the annotations the plugin left to `annotations`.
+    private func collect(_ sent: Sent, annotations: FrameAnnotations?) throws -> [Event] {
+        defer { supervisor.clearFrame(instanceID) }
+        let reply: WireMessage
+        do {
+            let deadline = Date().addingTimeInterval(supervisor.hangSeconds)
+            var answer = try sent.channel.receive(timeout: supervisor.hangSeconds, spin: pipelined ? 0 : Self.spin)
+            while answer["seq"]?.intValue != sent.seq {  // an answer to an earlier frame that timed out
+                answer = try sent.channel.receive(timeout: max(deadline.timeIntervalSinceNow, 0))
+            }
+            reply = answer
         } catch WireError.timeout {
-            supervisor.hung("\(camera.id)#\(frame.number)")
+            supervisor.hung("\(camera.id)#\(sent.number)")
             skip(); return []
         } catch {
-            skip(); return []  // the worker died: its supervisor logs it and restarts it
+            skip(); return []
         }
         if reply["kept"]?.boolValue == true {
             lock.lock()
-            if releasedEarly.remove(seq) == nil { pinned[seq] = image }
+            if releasedEarly.remove(sent.seq) == nil { pinned[sent.seq] = sent.shared }
             lock.unlock()
         }
-        if let after = reply["annotations"] {
+        if let annotations, let after = reply["annotations"] {
             let keys = Set((after.objectValue ?? []).map(\.key))
-            for key in frame.annotations.keys where !keys.contains(key) { frame.annotations.remove(key) }
-            for (key, value) in after.objectValue ?? [] { try frame.annotations.set(key, value) }
+            for key in annotations.keys where !keys.contains(key) { annotations.remove(key) }
+            for (key, value) in after.objectValue ?? [] { try annotations.set(key, value) }
         }
-        let events = try WireEvents.decode(reply["events"], blob: reply.blob) { [self] n in n == seq ? frame.image : pinnedImage(n) }
-        if let error = reply["error"]?.stringValue, events.isEmpty { throw PluginError(error) }
+        let events = try WireEvents.decode(reply["events"], blob: reply.blob) { [self] n in
+            n == sent.seq ? sent.original : pinnedImage(n)
+        }
+        if let error = reply["error"]?.stringValue, events.isEmpty { throw PluginError("frame \(sent.number): \(error)") }
         return events
     }
 
     package func finish() -> [Event] {
+        var events = (try? inFlight.map { try collect($0, annotations: nil) }) ?? []
+        inFlight = nil
         lock.lock(); let channel = self.channel; lock.unlock()
-        var events: [Event] = []
         if let channel {
             do {
                 try channel.send(WireMessage(["t": "finish"]))
                 let reply = try channel.receive(timeout: supervisor.hangSeconds)
-                events = try WireEvents.decode(reply["events"], blob: reply.blob) { [self] in pinnedImage($0) }
+                events += try WireEvents.decode(reply["events"], blob: reply.blob) { [self] in pinnedImage($0) }
             } catch {
                 logger.error("Isolated detector did not finish", metadata: ["error": "\(error)"])
             }

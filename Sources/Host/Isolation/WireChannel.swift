@@ -95,11 +95,17 @@ package final class WireChannel: @unchecked Sendable {
     }
 
     /// The next message; `timeout` nil waits for ever. Throws `.closed` at the other end's close.
-    package func receive(timeout: Double? = nil) throws -> WireMessage {
+    /// `spin`: poll without sleeping for up to this long first (an answer expected within
+    /// microseconds then costs no wake-up).
+    package func receive(timeout: Double? = nil, spin: Double = 0) throws -> WireMessage {
         let deadline = timeout.map { DispatchTime.now().uptimeNanoseconds + UInt64(max($0, 0) * 1e9) }
+        let spinUntil = DispatchTime.now().uptimeNanoseconds + UInt64(spin * 1e9)
         while true {
             if let message = try parse() { return message }
-            if let deadline {
+            if spin > 0, DispatchTime.now().uptimeNanoseconds < spinUntil {
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&p, 1, 0) <= 0 { continue }
+            } else if let deadline {
                 let now = DispatchTime.now().uptimeNanoseconds
                 guard now < deadline else { throw WireError.timeout }
                 var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

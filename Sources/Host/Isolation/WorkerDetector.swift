@@ -43,7 +43,8 @@ final class WorkerDetector: @unchecked Sendable {
                     try worker.mappings.add(pool: m["pool"]?.intValue ?? -1, generation: m["generation"]?.intValue ?? -1,
                                             size: m["size"]?.intValue ?? 0, fd: m.fds.first ?? -1)
                 } catch {
-                    try? channel.send(WireMessage(["t": "result", "error": .string("\(error)")]))
+                    // The frame that needs it answers with an error; say why here.
+                    worker.forward(instance: id, level: .error, message: "Frame memory not mapped", metadata: ["error": "\(error)"])
                 }
             case "frame":
                 let seq = m["seq"]?.intValue ?? 0

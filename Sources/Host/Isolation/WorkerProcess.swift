@@ -47,9 +47,24 @@ final class WorkerProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
         posix_spawn_file_actions_adddup2(&actions, child.fd, 3)
         let argv = ([executable, "plugin-worker"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        // Swift's crash backtracer would spend seconds symbolicating before the worker dies (and
+        // bury the one-line reason under a backtrace): off, unless the operator chose otherwise.
+        var environment = ProcessInfo.processInfo.environment
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        // Its own process group (a Ctrl-C meant for vigil must not kill its workers first) and
+        // no blocked signals (whatever the spawning thread had).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         close(pipeFDs[1])
         guard rc == 0 else {
             close(pipeFDs[0])

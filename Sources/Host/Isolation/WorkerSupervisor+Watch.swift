@@ -84,6 +84,11 @@ extension WorkerSupervisor {
                                                           "worker.pid": "\(pid)", "output": "\(text)"])
     }
 
+    /// The line of a dying worker's output that says why: Swift's "Fatal error" line if there is one.
+    static func reason(in tail: [String]) -> String? {
+        tail.last { $0.contains("Fatal error") || $0.contains("fatal error") } ?? tail.last
+    }
+
     static func camera(_ note: String) -> String { String(note[..<(note.lastIndex(of: "#") ?? note.endIndex)]) }
     static func frame(_ note: String) -> String { note.lastIndex(of: "#").map { String(note[note.index(after: $0)...]) } ?? "" }
 
@@ -104,7 +109,7 @@ extension WorkerSupervisor {
         calls = [:]
         let all = Array(instances.values)
         let quitting = stopping
-        let tail = outputTail.last
+        let tail = Self.reason(in: outputTail)
         let exited = exitSignal
         lock.unlock()
         pending.values.forEach { $0.resolve(.failure(.closed)) }

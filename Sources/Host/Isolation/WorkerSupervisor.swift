@@ -18,6 +18,8 @@ package final class WorkerSupervisor: @unchecked Sendable {
         package var snapshotsDir: String?
         /// false (`vigil check`): a dead worker is reported, never restarted.
         package var restarts = true
+        /// Stop the worker when its last instance is gone (false: keep it for more).
+        package var stopWhenIdle = true
         package init() {}
     }
 
@@ -90,7 +92,7 @@ package final class WorkerSupervisor: @unchecked Sendable {
         instances[instance.instanceID] = nil
         let last = instances.isEmpty
         lock.unlock()
-        if last { stop() }
+        if last && launch.stopWhenIdle { stop() }
     }
 
     /// A new instance id (unique in this supervisor).
@@ -189,7 +191,7 @@ package final class WorkerSupervisor: @unchecked Sendable {
             for instance in all { _ = try? open(instance) }
         case .failure:
             _ = exited.wait(timeout: .now() + 3)
-            lock.lock(); let exit = lastExit; let tail = outputTail.last; lock.unlock()
+            lock.lock(); let exit = lastExit; let tail = Self.reason(in: outputTail); lock.unlock()
             throw WorkerStartError.died(exit.map { "\($0)" } ?? "no answer", lastOutput: tail)
         }
     }

@@ -46,8 +46,10 @@ package struct Pipeline {
                 let gate = EmitterGate(name: name, logger: tagged)
                 if let entry = plugins.isolatedDetectors[name] {
                     do {
+                        // Last in the chain, nothing reads its annotations: it may run one frame behind.
                         let detector = try IsolatedDetector.make(supervisor: try isolated.supervisor(for: entry, kind: .detector),
-                                                                 camera: camera, emitter: gate.emitter(deliver), pool: pool, logger: logger)
+                                                                 camera: camera, emitter: gate.emitter(deliver), pool: pool,
+                                                                 pipelined: name == camera.detectors.last, logger: logger)
                         return DetectorChain.Link(name: name, detector: detector, maxProcessMS: entry.maxProcessMS, gate: gate)
                     } catch {
                         logger.error("Detector not started", metadata: ["camera.id": "\(camera.id)", "error": "\(error)"])

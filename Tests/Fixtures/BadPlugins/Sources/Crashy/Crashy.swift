@@ -20,16 +20,13 @@ final class Crashy: Detector {
     }
 
     let config: Config
-    nonisolated(unsafe) static var kept: [UnsafeMutableRawPointer] = []
+    nonisolated(unsafe) static var kept: [[UInt8]] = []
 
     init(context: PluginContext) throws { config = try context.decodeConfig(defaults: Config()) }
 
     func process(_ frame: Frame) throws -> [Event] {
         if config.mode == "leak" {
-            let bytes = config.leakMB << 20
-            let p = malloc(bytes)!
-            memset(p, 1, bytes)
-            Self.kept.append(p)
+            Self.kept.append([UInt8](repeating: 1, count: config.leakMB << 20))
         }
         let due = config.repeat ? frame.number >= config.atFrame : frame.number == config.atFrame
         if due {
