@@ -2,6 +2,7 @@
 #include "cworker.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -54,3 +55,5 @@ ssize_t cw_recv_fds(int socket, void *data, size_t len, int *fds, int maxfds, in
 }
 
 int cw_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+void cw_line_buffered_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

@@ -19,4 +19,7 @@ ssize_t cw_recv_fds(int socket, void *data, size_t len, int *fds, int maxfds, in
 /// A pipe whose two ends are close-on-exec; 0 or -1 with errno.
 int cw_pipe(int fds[2]);
 
+/// Makes stdout line-buffered (a worker's output reaches vigil line by line, even right before a crash).
+void cw_line_buffered_stdout(void);
+
 #endif

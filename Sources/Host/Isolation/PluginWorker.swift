@@ -1,3 +1,4 @@
+import CWorker
 import Foundation
 import Logging
 import PluginAPI
@@ -22,6 +23,7 @@ package final class PluginWorker: @unchecked Sendable {
 
     /// Runs the worker on descriptor `fd` until vigil goes away.
     package static func main(fd: Int32) -> Never {
+        cw_line_buffered_stdout()  // a plugin's print() reaches vigil's log line by line, even before a crash
         let worker = PluginWorker(control: WireChannel(fd: fd))
         Thread { worker.heartbeats() }.start()
         while true {

@@ -77,16 +77,20 @@ extension WorkerSupervisor {
         guard !text.isEmpty else { return }
         lock.lock()
         outputTail.append(text)
-        if outputTail.count > 5 { outputTail.removeFirst() }
+        if outputTail.count > 50 { outputTail.removeFirst() }
         let camera = inFlight.values.first ?? lastFrame
         lock.unlock()
         logger.warning("Plugin worker output", metadata: ["camera.id": "\(camera.map(Self.camera) ?? "")",
                                                           "worker.pid": "\(pid)", "output": "\(text)"])
     }
 
-    /// The line of a dying worker's output that says why: Swift's "Fatal error" line if there is one.
+    /// The line of a dying worker's output that says why: Swift's `Fatal error` line (or another
+    /// error line) rather than the backtrace printed after it.
     static func reason(in tail: [String]) -> String? {
-        tail.last { $0.contains("Fatal error") || $0.contains("fatal error") } ?? tail.last
+        let markers = ["Fatal error", "fatal error", "Could not allocate", "error:", "terminate called", "Assertion", "Segmentation"]
+        if let line = tail.last(where: { line in markers.contains { line.contains($0) } }) { return line }
+        let frame = /^\d+\s+\S+\s+0x[0-9a-f]+/
+        return tail.last { (try? frame.firstMatch(in: $0)) == nil } ?? tail.last
     }
 
     static func camera(_ note: String) -> String { String(note[..<(note.lastIndex(of: "#") ?? note.endIndex)]) }
@@ -110,6 +114,7 @@ extension WorkerSupervisor {
         let all = Array(instances.values)
         let quitting = stopping
         let tail = Self.reason(in: outputTail)
+        let outOfMemory = outputTail.contains { $0.contains("allocat") || $0.contains("memory") }
         let exited = exitSignal
         lock.unlock()
         pending.values.forEach { $0.resolve(.failure(.closed)) }
@@ -117,21 +122,21 @@ extension WorkerSupervisor {
         all.forEach { $0.detached(failure) }
         exited.signal()
         guard let failure, launch.restarts else { return }
-        restart(after: failure, exit: exit, note: hang.flatMap { $0 } ?? note, lastOutput: tail)
+        restart(after: failure, exit: exit, note: hang.flatMap { $0 } ?? note, lastOutput: tail, outOfMemory: outOfMemory)
     }
 
-    private func restart(after failure: WorkerFailure, exit: WorkerExit, note: String?, lastOutput: String?) {
+    private func restart(after failure: WorkerFailure, exit: WorkerExit, note: String?, lastOutput: String?, outOfMemory: Bool) {
         let now = Date().timeIntervalSince1970
         lock.lock()
         failures.append(now)
         failures.removeAll { now - $0 > settings.restartWindowSeconds }
         let count = failures.count
         let disable = count > settings.maxRestarts
-        if disable { disabledReason = "\(cause(failure, exit, lastOutput)), \(count) failures in \(Int(settings.restartWindowSeconds)) s" }
+        if disable { disabledReason = "\(cause(failure, outOfMemory)), \(count) failures in \(Int(settings.restartWindowSeconds)) s" }
         lock.unlock()
         var metadata: Logger.Metadata = [
             "camera.id": "\(note.map(Self.camera) ?? "")", "frame": "\(note.map(Self.frame) ?? "")",
-            "cause": "\(cause(failure, exit, lastOutput))", "last_output": "\(lastOutput ?? "")",
+            "cause": "\(cause(failure, outOfMemory))", "last_output": "\(lastOutput ?? "")",
             "failures": "\(count)", "window_s": "\(Int(settings.restartWindowSeconds))", "max_restarts": "\(settings.maxRestarts)"]
         if disable {
             logger.critical("Plugin disabled: its worker failed too often", metadata: metadata)
@@ -163,11 +168,11 @@ extension WorkerSupervisor {
         }
     }
 
-    private func cause(_ failure: WorkerFailure, _ exit: WorkerExit, _ lastOutput: String?) -> String {
+    private func cause(_ failure: WorkerFailure, _ outOfMemory: Bool) -> String {
         switch failure {
         case .hang: return "no answer within \(Int(settings.hangTimeoutMS)) ms (hang_timeout_ms)"
         case .crash(let exit):
-            if let mb = settings.maxMemoryMB, let out = lastOutput?.lowercased(), out.contains("alloc") || out.contains("memory") {
+            if let mb = settings.maxMemoryMB, outOfMemory {
                 return "\(exit), out of memory (max_memory_mb \(mb))"
             }
             return "\(exit)"
