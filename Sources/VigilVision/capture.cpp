@@ -21,6 +21,7 @@ struct vv_capture {
     bool live = false;
     double fps = 0;
     long count = -1;
+    int last_cols = 0, last_rows = 0;  // the last frame's size, for vv_capture_read_into
     cv::Mat pending;  // a video's first frame, decoded at open to prove the file is readable
 };
 
@@ -119,19 +120,52 @@ extern "C" int vv_capture_read(vv_capture *c, vv_frame **out, char *err, size_t 
     if (!c) { vv::fail(err, errlen, "capture is NULL"); return -1; }
     return vv::guarded<int>(err, errlen, c->source.c_str(), -1, [&]() -> int {
         cv::Mat mat;  // a new buffer every time: earlier frames stay valid
-        if (c->images) {
+        if (!c->pending.empty()) {
+            mat = c->pending;
+            c->pending.release();
+        } else if (c->images) {
             if (c->next >= c->files.size()) return 0;
             const std::string &file = c->files[c->next++];
             mat = cv::imread(file, cv::IMREAD_COLOR);
             if (mat.empty()) { vv::fail(err, errlen, file + ": not a readable image"); return -1; }
-        } else if (!c->pending.empty()) {
-            mat = c->pending;
-            c->pending.release();
         } else if (!c->video.read(mat) || mat.empty()) {
             return 0;  // end of the file, or the stream dropped (the caller reopens live sources)
         }
         if (mat.type() != CV_8UC3) { vv::fail(err, errlen, c->source + ": decoder gave a frame that is not 8-bit BGR"); return -1; }
         *out = new vv_frame{mat};
+        return 1;
+    });
+}
+
+extern "C" int vv_capture_read_into(vv_capture *c, uint8_t *buffer, size_t capacity, int *width, int *height,
+                                    char *err, size_t errlen) {
+    if (!c) { vv::fail(err, errlen, "capture is NULL"); return -1; }
+    return vv::guarded<int>(err, errlen, c->source.c_str(), -1, [&]() -> int {
+        const auto fits = [&](const cv::Mat &m) { return buffer && static_cast<size_t>(m.cols) * m.rows * 3 <= capacity; };
+        cv::Mat mat;
+        if (!c->pending.empty()) {
+            mat = c->pending;
+        } else if (c->images) {
+            if (c->next >= c->files.size()) return 0;
+            const std::string &file = c->files[c->next++];
+            mat = cv::imread(file, cv::IMREAD_COLOR);
+            if (mat.empty()) { vv::fail(err, errlen, file + ": not a readable image"); return -1; }
+        } else {
+            // Aim the decoder's output at the buffer: with the last frame's size it writes there.
+            if (c->last_cols > 0 && static_cast<size_t>(c->last_cols) * c->last_rows * 3 <= capacity && buffer) {
+                mat = cv::Mat(c->last_rows, c->last_cols, CV_8UC3, buffer);
+            }
+            if (!c->video.read(mat) || mat.empty()) return 0;
+        }
+        if (mat.type() != CV_8UC3) { vv::fail(err, errlen, c->source + ": decoder gave a frame that is not 8-bit BGR"); return -1; }
+        *width = mat.cols; *height = mat.rows;
+        c->last_cols = mat.cols; c->last_rows = mat.rows;
+        if (!fits(mat)) { c->pending = mat; return -2; }
+        c->pending.release();
+        if (mat.data != buffer) {
+            cv::Mat target(mat.rows, mat.cols, CV_8UC3, buffer);
+            mat.copyTo(target);
+        }
         return 1;
     });
 }

@@ -140,4 +140,32 @@ final class ConfigTests: XCTestCase {
             {"cameras": [], "detectors": [{"name": "m", "library": "libMotion.so", "max_process_ms": 0}]}
             """, "plugins.json: detectors[0].max_process_ms: expected a number from 0.1 to 3600000, found 0")
     }
+
+    func testIsolationSettingsOnDetectorsAndSinks() throws {
+        let c = try parse("""
+            {"cameras": [], "detectors": [{"name": "m", "library": "libMotion.so"},
+                                          {"name": "x", "library": "libX.so", "isolation": "process", "max_memory_mb": 256,
+                                           "hang_timeout_ms": 800, "max_restarts": 2, "restart_window_s": 30}],
+             "sinks": [{"name": "s", "library": "libWebhook.so", "isolation": "process"}]}
+            """)
+        XCTAssertEqual(c.detectors[0].isolation, IsolationSettings())
+        XCTAssertFalse(c.detectors[0].isolation.isolated)
+        XCTAssertEqual(c.detectors[1].isolation, IsolationSettings(mode: .process, maxMemoryMB: 256, hangTimeoutMS: 800,
+                                                                   maxRestarts: 2, restartWindowSeconds: 30))
+        XCTAssertEqual(c.sinks[0].isolation.hangTimeoutMS, 60_000, "sinks wait longer by default")
+        XCTAssertTrue(c.warnings.isEmpty, "\(c.warnings)")
+        assertError("""
+            {"cameras": [], "detectors": [{"name": "m", "library": "libMotion.so", "isolation": "thread"}]}
+            """, #"plugins.json: detectors[0].isolation: expected "in-process" or "process", found "thread""#)
+        assertError("""
+            {"cameras": [], "sinks": [{"name": "s", "library": "l.so", "isolation": "process", "max_memory_mb": 4}]}
+            """, "plugins.json: sinks[0].max_memory_mb: expected a number from 16 to 1048576, found 4")
+        assertError("""
+            {"cameras": [], "detectors": [{"name": "m", "library": "l.so", "isolation": "process", "max_restarts": -1}]}
+            """, "plugins.json: detectors[0].max_restarts: expected a whole number from 0 to 10000, found -1")
+        let inProcess = try parse("""
+            {"cameras": [], "detectors": [{"name": "m", "library": "libMotion.so", "max_memory_mb": 100}]}
+            """)
+        XCTAssertEqual(inProcess.warnings, [#"plugins.json: detectors[0].max_memory_mb: only used with "isolation": "process" (ignored)"#])
+    }
 }

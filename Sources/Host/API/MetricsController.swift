@@ -2,6 +2,7 @@ import Foundation
 import HostMetrics
 import Hummingbird
 import VigilRetention
+import VigilIsolation
 
 /// `GET /metrics`: Prometheus text. Counters are kept as they happen (router and sinks); gauges
 /// (camera fps and frames, queue depths) are read from the running parts at each scrape.
@@ -15,8 +16,9 @@ struct MetricsController<Context: RequestContext>: Sendable {
             metrics.gauge("vigil_camera_fps", dims, c.fps)
             metrics.gauge("vigil_camera_frames_processed", dims, Double(c.counters.processed))
             metrics.gauge("vigil_camera_detector_errors", dims, Double(c.counters.errors))
-            for (name, n) in c.chain.stats {
+            for (j, (name, n)) in c.chain.stats.enumerated() {
                 let d = dims + [("plugin", name)]
+                Self.isolation((c.chain.links[j].detector as? any IsolationReporting)?.isolationCounters, d, metrics)
                 metrics.gauge("vigil_detector_calls", d, Double(n.calls))
                 metrics.gauge("vigil_detector_skipped_frames", d, Double(n.skipped))
                 metrics.gauge("vigil_detector_overruns", d, Double(n.overruns))
@@ -35,6 +37,7 @@ struct MetricsController<Context: RequestContext>: Sendable {
         for s in view.sinks {
             metrics.gauge("vigil_sink_pending", [("sink", s.name)], Double(s.queue.depth))
             metrics.gauge("vigil_sink_disabled", [("sink", s.name)], s.disabled == nil ? 0 : 1)
+            Self.isolation(s.isolation, [("sink", s.name)], metrics)
         }
         metrics.gauge("vigil_uptime_seconds", [], Date().timeIntervalSince(view.startedAt))
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -52,6 +55,18 @@ struct MetricsController<Context: RequestContext>: Sendable {
         if let bytes = r.snapshotsDiskBytes { metrics.gauge("vigil_snapshots_disk_bytes", [], Double(bytes)) }
         if let files = r.snapshotsDiskFiles { metrics.gauge("vigil_snapshots_disk_files", [], Double(files)) }
         if let cap = r.snapshotsMaxBytes { metrics.gauge("vigil_snapshots_max_bytes", [], Double(cap)) }
+    }
+}
+
+extension MetricsController {
+    /// `vigil_plugin_restarts|crashes|hangs|skipped_frames|disabled` of a plugin instance in a worker.
+    static func isolation(_ c: IsolationCounters?, _ dims: [(String, String)], _ metrics: VigilMetrics) {
+        guard let c else { return }
+        metrics.gauge("vigil_plugin_restarts", dims, Double(c.restarts))
+        metrics.gauge("vigil_plugin_crashes", dims, Double(c.crashes))
+        metrics.gauge("vigil_plugin_hangs", dims, Double(c.hangs))
+        metrics.gauge("vigil_plugin_skipped_frames", dims, Double(c.skippedFrames))
+        metrics.gauge("vigil_plugin_disabled", dims, c.disabled ? 1 : 0)
     }
 }
 

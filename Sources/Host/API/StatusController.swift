@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VigilConfig
+import VigilIsolation
 import VigilPipeline
 import VigilRetention
 import VigilRouter
@@ -51,7 +52,8 @@ struct StatusController<Context: RequestContext>: Sendable {
                          versionKey: "redis_version"),
             cameras: view.cameras.map(StatusReport.Camera.init),
             router: StatusReport.routerCounters(view.router),
-            sinks: view.sinks.map { StatusReport.Sink(name: $0.name, pending: $0.queue.depth, disabled: $0.disabled != nil) },
+            sinks: view.sinks.map { StatusReport.Sink(name: $0.name, pending: $0.queue.depth, disabled: $0.disabled != nil,
+                                                  isolation: StatusReport.Isolation($0.isolation)) },
             retention: view.retention?.status)
         return EditedResponse(status: ok ? .ok : .serviceUnavailable, response: report)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import VigilIsolation
 import VigilPipeline
 import VigilRetention
 import VigilRouter
@@ -25,7 +26,24 @@ struct StatusReport: ResponseEncodable, Sendable {
     struct Detector: Encodable, Sendable {
         let name: String
         let calls, skippedFrames, overruns, errors: Int
-        enum CodingKeys: String, CodingKey { case name, calls, skippedFrames = "skipped_frames", overruns, errors }
+        /// Only for an instance running in a worker process.
+        let isolation: Isolation?
+        enum CodingKeys: String, CodingKey { case name, calls, skippedFrames = "skipped_frames", overruns, errors, isolation }
+    }
+
+    /// A plugin instance in a worker process (`"isolation": "process"`): its worker and what befell it.
+    struct Isolation: Encodable, Sendable {
+        let mode = "process"
+        let pid: Int32?
+        let restarts, crashes, hangs, skippedFrames: Int
+        let disabled: Bool
+        enum CodingKeys: String, CodingKey { case mode, pid, restarts, crashes, hangs, skippedFrames = "skipped_frames", disabled }
+
+        init?(_ c: IsolationCounters?) {
+            guard let c else { return nil }
+            pid = c.pid; restarts = c.restarts; crashes = c.crashes; hangs = c.hangs
+            skippedFrames = c.skippedFrames; disabled = c.disabled
+        }
     }
 
     struct Snapshots: Encodable, Sendable {
@@ -49,9 +67,10 @@ struct StatusReport: ResponseEncodable, Sendable {
             let n = loop.counters
             id = loop.camera.id; state = loop.state.rawValue; fps = (loop.fps * 100).rounded() / 100
             framesRead = n.read; framesProcessed = n.processed; detectorErrors = n.errors
-            detectors = loop.chain.stats.map {
-                Detector(name: $0.name, calls: $0.counters.calls, skippedFrames: $0.counters.skipped,
-                         overruns: $0.counters.overruns, errors: $0.counters.errors)
+            detectors = zip(loop.chain.stats, loop.chain.links).map { stat, link in
+                Detector(name: stat.name, calls: stat.counters.calls, skippedFrames: stat.counters.skipped,
+                         overruns: stat.counters.overruns, errors: stat.counters.errors,
+                         isolation: Isolation((link.detector as? any IsolationReporting)?.isolationCounters))
             }
             snapshots = loop.snapshots.map {
                 let s = $0.counters
@@ -64,6 +83,8 @@ struct StatusReport: ResponseEncodable, Sendable {
         let name: String
         let pending: Int
         let disabled: Bool
+        /// Only for a sink running in a worker process.
+        let isolation: Isolation?
     }
 
     let service = "vigil"

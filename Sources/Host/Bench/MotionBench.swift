@@ -21,6 +21,9 @@ struct MotionBench: ParsableCommand {
     @Option(help: "Passes over the frames, for each of the three measurements.") var passes = 3
     @Option(help: "Frames of the video used (all held in RAM at once).") var maxFrames = 800
     @Option(help: "The motion plugin library (default: libMotion.so next to vigil).") var library: String?
+    @Option(help: "in-process (the motion stage alone), or process: the whole pipeline with Motion in vigil and in a worker, side by side.")
+    var isolation = "in-process"
+    @Option(help: "With --isolation process: seconds each side-by-side measurement runs.") var seconds = 3.0
 
     func run() throws {
         guard passes > 0, maxFrames > 0 else { throw ValidationError("--passes and --max-frames must be at least 1") }
@@ -32,6 +35,20 @@ struct MotionBench: ParsableCommand {
         }
         func frame(_ n: Int, _ image: Image) -> Frame {
             Frame(cameraID: "bench", number: n, timestamp: Timestamp(secondsSince1970: Double(n) / 10), image: image)
+        }
+
+        switch isolation {
+        case "in-process": break
+        case "process":
+            let start = DispatchTime.now().uptimeNanoseconds
+            var decoded = 0
+            let bare = try VisionSource(video)
+            while try bare.read() != nil { decoded += 1 }
+            guard decoded > 0 else { throw ValidationError("\(video): no frames") }
+            let decodeFPS = Double(decoded) / seconds(since: start)
+            try MotionIsolationBench(video: video, library: path, seconds: self.seconds).run(decodeFPS: decodeFPS)
+            return
+        default: throw ValidationError("--isolation: expected in-process or process, found \"\(isolation)\"")
         }
 
         // The frames, decoded once and held in RAM.

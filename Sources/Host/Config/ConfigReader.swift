@@ -35,6 +35,13 @@ package struct ConfigReader {
         return v
     }
 
+    /// True when the object has `key` (not null).
+    func has(_ key: String) -> Bool {
+        guard let v = members.last(where: { $0.key == key })?.value else { return false }
+        if case .null = v { return false }
+        return true
+    }
+
     mutating func string(_ key: String) throws -> String {
         guard let v = value(key) else { throw error(key, "expected a string, the key is missing") }
         guard let s = v.stringValue else { throw error(key, "expected a string, found \(v.typeName)") }

@@ -43,6 +43,8 @@ package struct PluginEntry: Sendable, Equatable {
     package let delivery: JSONValue
     /// A `process` call taking longer is logged and counted (detectors only; nil: no deadline).
     package var maxProcessMS: Double? = nil
+    /// In-process (default) or in a worker process, with its limits.
+    package var isolation = IsolationSettings()
 }
 
 /// plugins.json: cameras, detectors, sinks and where plugin libraries live.
@@ -146,10 +148,11 @@ package struct HostConfig: Sendable {
             let delivery = key == "sinks" ? (entry.value("delivery") ?? .object([])) : .null
             let maxProcessMS = key == "detectors" ? try entry.number("max_process_ms", default: nil, range: 0.1...3_600_000) : nil
             let enabled = try entry.bool("enabled", default: true)
+            let isolation = try IsolationSettings.read(&entry, sink: key == "sinks", warnings: &warnings)
             warnings += entry.unknownKeys().map { "\(root.file): \($0): unknown key (ignored)" }
             if enabled {
                 result.append(PluginEntry(name: name, library: library, config: config, path: entry.path, delivery: delivery,
-                                          maxProcessMS: maxProcessMS))
+                                          maxProcessMS: maxProcessMS, isolation: isolation))
             }
         }
         return result

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PluginAPI
 import VigilConfig
+import VigilIsolation
 import VigilPlugins
 import VigilRouter
 
@@ -14,6 +15,8 @@ package struct Pipeline {
     let router: Router
     let logger: Logger
     var opener: any FrameSourceOpener = VisionSourceOpener()
+    /// How plugin workers are started (`"isolation": "process"` entries).
+    package var launch = WorkerSupervisor.Launch()
 
     package init(config: HostConfig, settings: Settings, plugins: PluginSet, router: Router, logger: Logger) {
         self.config = config; self.settings = settings; self.plugins = plugins; self.router = router; self.logger = logger
@@ -24,7 +27,13 @@ package struct Pipeline {
     package func makeCameraLoops() -> [CameraLoop] {
         let environment = PluginEnvironment(stateRoot: settings.stateDir,
                                             snapshots: SnapshotLocation(directory: HostConfig.absolute(settings.snapshotsDir)))
+        var launch = self.launch
+        launch.stateRoot = HostConfig.absolute(settings.stateDir)
+        launch.snapshotsDir = environment.snapshots?.directory
+        let isolated = IsolatedPlugins(config: config, launch: launch, logger: logger)
         return config.cameras.map { camera in
+            // A camera with an isolated detector decodes into memory its workers can map.
+            let pool = camera.detectors.contains { plugins.isolatedDetectors[$0] != nil } ? FramePool(name: camera.id) : nil
             var cameraLogger = logger
             cameraLogger[metadataKey: "camera.id"] = "\(camera.id)"
             let snapshots = SnapshotStage(cameraID: camera.id, settings: settings, router: router, logger: logger)
@@ -32,10 +41,22 @@ package struct Pipeline {
             // Returned and emitted events take this one path: rate limit, snapshots, router.
             let deliver: @Sendable ([Event]) -> Void = { snapshots.submit(limiter?.admit($0) ?? $0) }
             let links: [DetectorChain.Link] = camera.detectors.compactMap { name in
-                guard let plugin = plugins.detectors[name] else { return nil }
                 var tagged = cameraLogger
                 tagged[metadataKey: "plugin.name"] = "\(name)"
                 let gate = EmitterGate(name: name, logger: tagged)
+                if let entry = plugins.isolatedDetectors[name] {
+                    do {
+                        // Last in the chain, nothing reads its annotations: it may run one frame behind.
+                        let detector = try IsolatedDetector.make(supervisor: try isolated.supervisor(for: entry, kind: .detector),
+                                                                 camera: camera, emitter: gate.emitter(deliver), pool: pool,
+                                                                 pipelined: name == camera.detectors.last, logger: logger)
+                        return DetectorChain.Link(name: name, detector: detector, maxProcessMS: entry.maxProcessMS, gate: gate)
+                    } catch {
+                        logger.error("Detector not started", metadata: ["camera.id": "\(camera.id)", "error": "\(error)"])
+                        return nil
+                    }
+                }
+                guard let plugin = plugins.detectors[name] else { return nil }
                 do {
                     let detector = try plugins.makeDetector(plugin, camera: camera, emitter: gate.emitter(deliver),
                                                             environment: environment, file: config.file, logger: logger)
@@ -46,7 +67,8 @@ package struct Pipeline {
                 }
             }
             let chain = DetectorChain(links: links, cameraID: camera.id, logger: cameraLogger, emit: deliver)
-            return CameraLoop(camera: camera, chain: chain, opener: opener, logger: logger, snapshots: snapshots,
+            let source = pool != nil && opener is VisionSourceOpener ? VisionSourceOpener(pool: pool) : opener
+            return CameraLoop(camera: camera, chain: chain, opener: source, logger: logger, snapshots: snapshots,
                               onEnd: { snapshots.close() })
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import VigilIsolation
 import VigilSupport
 import VigilVision
 
@@ -9,8 +10,12 @@ package final class VisionSource: FrameSource {
     package let nominalFPS: Double
     let isLive: Bool
     private let name: String
+    /// Shared frame memory to decode into (a camera with an isolated detector); nil: OpenCV's own.
+    private let pool: FramePool?
+    private var frameBytes = 0
 
-    package init(_ source: String) throws {
+    package init(_ source: String, pool: FramePool? = nil) throws {
+        self.pool = pool
         var err = [CChar](repeating: 0, count: 512)
         guard let capture = vv_capture_open(source, &err, err.count) else {
             throw FrameSourceError(source: source, message: String(errorBuffer: err))
@@ -24,7 +29,35 @@ package final class VisionSource: FrameSource {
     deinit { vv_capture_close(capture) }
 
     package func read() throws -> Image? {
+        if let pool { return try read(into: pool) }
         var err = [CChar](repeating: 0, count: 512)
+        var frame: OpaquePointer?
+        switch vv_capture_read(capture, &frame, &err, err.count) {
+        case 1: return frame.map(VisionImage.wrap)
+        case 0: return nil
+        default: throw FrameSourceError(source: name, message: String(errorBuffer: err))
+        }
+    }
+
+    /// Decodes straight into a slot of `pool` (a bigger frame than the slot takes a bigger slot);
+    /// with every slot in use, decodes into OpenCV's own memory as without a pool.
+    private func read(into pool: FramePool) throws -> Image? {
+        var err = [CChar](repeating: 0, count: 512)
+        var width: Int32 = 0, height: Int32 = 0
+        // The last frame's size first; a bigger frame waits in the capture for a bigger slot.
+        for _ in 0..<2 {
+            guard let slot = pool.allocate(bytes: max(frameBytes, 1)) else { break }
+            switch vv_capture_read_into(capture, slot.pointer.assumingMemoryBound(to: UInt8.self), slot.bytes,
+                                        &width, &height, &err, err.count) {
+            case 1: return pool.image(slot, width: Int(width), height: Int(height), format: .bgr8)
+            case 0: pool.release(slot); return nil
+            case -2: pool.release(slot); frameBytes = Int(width) * Int(height) * 3
+            default:
+                pool.release(slot)
+                throw FrameSourceError(source: name, message: String(errorBuffer: err))
+            }
+        }
+        // Every slot in use: OpenCV's own memory, as without a pool.
         var frame: OpaquePointer?
         switch vv_capture_read(capture, &frame, &err, err.count) {
         case 1: return frame.map(VisionImage.wrap)
@@ -38,7 +71,9 @@ package final class VisionSource: FrameSource {
 
 /// Opens `VisionSource`s.
 struct VisionSourceOpener: FrameSourceOpener {
-    func open(_ source: String) throws -> any FrameSource { try VisionSource(source) }
+    /// Shared frame memory to decode into, for a camera with an isolated detector.
+    var pool: FramePool?
+    func open(_ source: String) throws -> any FrameSource { try VisionSource(source, pool: pool) }
 }
 
 /// Bridges OpenCV frames and PNG files to PluginAPI's `Image`.

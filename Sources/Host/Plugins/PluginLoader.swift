@@ -57,15 +57,7 @@ package final class PluginLibrary: @unchecked Sendable {
 
     /// Loads `path`, checks its ABI through the C entry symbol alone, then takes its descriptor.
     package static func load(path: String, expecting kind: PluginKind? = nil) throws -> PluginLibrary {
-        guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError.fileMissing(path: path) }
-        let info: ELFInfo
-        do { info = try ELFCheck.check(path: path) } catch let problem as ELFCheck.Problem {
-            switch problem {
-            case .unreadable(let reason): throw PluginLoadError.unreadable(path: path, reason: reason)
-            case .notSharedObject(let reason): throw PluginLoadError.notSharedLibrary(path: path, reason: reason)
-            case .foreign(let reason): throw PluginLoadError.foreign(path: path, reason: reason)
-            }
-        }
+        let info = try inspect(path: path)
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw PluginLoadError.notLoadable(path: path, reason: lastDLError())
         }
@@ -76,6 +68,20 @@ package final class PluginLibrary: @unchecked Sendable {
                                             expected: kind, actual: library.descriptor.kind)
         }
         return library
+    }
+
+    /// Checks the file without opening it (exists, a complete ELF shared object for this machine);
+    /// what `load` does before `dlopen`, and all vigil does itself for a plugin a worker loads.
+    @discardableResult
+    package static func inspect(path: String) throws -> ELFInfo {
+        guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError.fileMissing(path: path) }
+        do { return try ELFCheck.check(path: path) } catch let problem as ELFCheck.Problem {
+            switch problem {
+            case .unreadable(let reason): throw PluginLoadError.unreadable(path: path, reason: reason)
+            case .notSharedObject(let reason): throw PluginLoadError.notSharedLibrary(path: path, reason: reason)
+            case .foreign(let reason): throw PluginLoadError.foreign(path: path, reason: reason)
+            }
+        }
     }
 
     /// True when the plugin was built by another compiler than this vigil (a warning: Swift on

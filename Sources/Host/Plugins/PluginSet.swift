@@ -7,6 +7,7 @@ package struct LoadedPlugin: Sendable {
     package let entry: PluginEntry
     package let library: PluginLibrary
     package var descriptor: PluginDescriptor { library.descriptor }
+    package init(entry: PluginEntry, library: PluginLibrary) { self.entry = entry; self.library = library }
 }
 
 /// A plugin problem tied to its place in plugins.json.
@@ -14,6 +15,7 @@ package struct PluginSetError: Error, CustomStringConvertible {
     let file: String
     let entry: PluginEntry
     let reason: String
+    package init(file: String, entry: PluginEntry, reason: String) { self.file = file; self.entry = entry; self.reason = reason }
     package var description: String { "\(file): \(entry.path) (\(entry.name)): \(reason)" }
 }
 
@@ -25,6 +27,16 @@ package struct PluginSet: Sendable {
     package let failures: [PluginSetError]
     /// Libraries that loaded but deserve a word (built by another Swift toolchain).
     package let warnings: [PluginSetError]
+    /// `"isolation": "process"` detector entries by name: never opened in this process (their
+    /// files are checked; a worker loads them).
+    package var isolatedDetectors: [String: PluginEntry] = [:]
+    /// `"isolation": "process"` sink entries.
+    package var isolatedSinks: [PluginEntry] = []
+
+    package init(detectors: [String: LoadedPlugin], sinks: [LoadedPlugin], failures: [PluginSetError] = [],
+                 warnings: [PluginSetError] = []) {
+        self.detectors = detectors; self.sinks = sinks; self.failures = failures; self.warnings = warnings
+    }
 
     /// Loads every library; failures are collected, not thrown, so one bad .so does not stop the rest.
     package static func load(_ config: HostConfig) -> PluginSet {
@@ -45,10 +57,22 @@ package struct PluginSet: Sendable {
                 return nil
             }
         }
+        func inspect(_ entry: PluginEntry) -> PluginEntry? {
+            do { try PluginLibrary.inspect(path: HostConfig.resolve(entry.library, in: config.pluginDir)); return entry } catch {
+                failures.append(PluginSetError(file: config.file, entry: entry, reason: "\(error)"))
+                return nil
+            }
+        }
         var detectors: [String: LoadedPlugin] = [:]
-        for entry in config.detectors { detectors[entry.name] = load(entry, .detector) }
-        let sinks = config.sinks.compactMap { load($0, .sink) }
-        return PluginSet(detectors: detectors, sinks: sinks, failures: failures, warnings: warnings)
+        var isolated: [String: PluginEntry] = [:]
+        for entry in config.detectors {
+            if entry.isolation.isolated { isolated[entry.name] = inspect(entry) } else { detectors[entry.name] = load(entry, .detector) }
+        }
+        let sinks = config.sinks.filter { !$0.isolation.isolated }.compactMap { load($0, .sink) }
+        var set = PluginSet(detectors: detectors, sinks: sinks, failures: failures, warnings: warnings)
+        set.isolatedDetectors = isolated
+        set.isolatedSinks = config.sinks.filter(\.isolation.isolated).compactMap(inspect)
+        return set
     }
 
     /// Creates a detector instance for one camera (nil: a check without a camera); a rejected

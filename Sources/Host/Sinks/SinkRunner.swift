@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilIsolation
 import VigilRouter
 
 /// Delivers the stored events to one sink instance. The host owns the policy (DeliveryPolicy):
@@ -110,6 +111,9 @@ package final class SinkRunner: @unchecked Sendable {
                      metadata: ["error": "\(reason)"])
         queue.close()
     }
+
+    /// What process isolation did to the sink (nil: it runs in vigil's process).
+    package var isolation: IsolationCounters? { (sink as? any IsolationReporting)?.isolationCounters }
 
     /// Releases the sink's resources (after the workers ended).
     package func closeSink() async { await sink.close() }

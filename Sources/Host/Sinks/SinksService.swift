@@ -3,6 +3,7 @@ import Logging
 import PluginAPI
 import ServiceLifecycle
 import VigilConfig
+import VigilIsolation
 import VigilPlugins
 import VigilRouter
 
@@ -29,12 +30,23 @@ package final class SinksService: Service, SavedEventsObserver, @unchecked Senda
     /// the others are logged and left out (the rest keep running).
     package static func make(config: HostConfig, plugins: PluginSet, settings: Settings, logger: Logger,
                      stats: RouterStats) -> [SinkRunner] {
-        plugins.sinks.compactMap { plugin in
+        let isolated = IsolatedPlugins(config: config, launch: .sinks(settings), logger: logger)
+        return plugins.sinks.compactMap { plugin in
             do {
                 let policy = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment,
                                                     deadLetterDir: settings.deadLetterDir)
                 let sink = try plugins.makeSink(plugin, file: config.file, logger: logger)
                 return SinkRunner(name: plugin.entry.name, sink: sink, policy: policy, logger: logger, stats: stats)
+            } catch {
+                logger.error("Sink not started", metadata: ["error": "\(error)"])
+                return nil
+            }
+        } + plugins.isolatedSinks.compactMap { entry in
+            // "isolation": "process": the sink runs in a worker; the runner sees a proxy.
+            do {
+                let policy = try DeliveryPolicy.read(entry, in: config, environment: settings.environment)
+                let sink = try IsolatedSink.make(supervisor: try isolated.supervisor(for: entry, kind: .sink), logger: logger)
+                return SinkRunner(name: entry.name, sink: sink, policy: policy, logger: logger, stats: stats)
             } catch {
                 logger.error("Sink not started", metadata: ["error": "\(error)"])
                 return nil

@@ -37,6 +37,12 @@ typedef struct vv_capture vv_capture;
 vv_capture *vv_capture_open(const char *source, char *err, size_t errlen);
 /* Reads the next frame into *out (a new frame, released by the caller): 1 frame, 0 end of source or stream dropped, -1 error (message; e.g. an unreadable image in a folder: the next read goes on). */
 int vv_capture_read(vv_capture *capture, vv_frame **out, char *err, size_t errlen);
+/// Decodes the next frame into `buffer` (BGR8, rows `*width * 3` bytes apart) when it fits in
+/// `capacity` bytes: the decoder's own copy out of its buffer lands there, so no copy is added.
+/// Returns 1 (a frame: *width, *height set), 0 (end), -1 (error, message in err), or -2 (the
+/// frame needs *width * *height * 3 bytes: it is kept, and the next call returns it).
+int vv_capture_read_into(vv_capture *capture, uint8_t *buffer, size_t capacity, int *width, int *height,
+                         char *err, size_t errlen);
 /* Skips up to n frames without converting them to BGR (video: grab only; images: not decoded); returns how many were skipped. */
 int vv_capture_skip(vv_capture *capture, int n);
 /* Frames per second the video or stream declares; 0 when unknown and for images. */

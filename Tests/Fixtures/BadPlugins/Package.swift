@@ -10,10 +10,16 @@ let package = Package(
     products: [
         .library(name: "BadInit", type: .dynamic, targets: ["BadInit"]),
         .library(name: "Probe", type: .dynamic, targets: ["Probe"]),
+        .library(name: "Crashy", type: .dynamic, targets: ["Crashy"]),
+        .library(name: "CrashySink", type: .dynamic, targets: ["CrashySink"]),
+        .library(name: "CrashAtLoad", type: .dynamic, targets: ["CrashAtLoad"]),
     ],
     dependencies: [.package(path: "../../../Sources/PluginAPI")],
     targets: [
         .target(name: "BadInit", dependencies: [pluginAPI]),
         .target(name: "Probe", dependencies: [pluginAPI]),
+        .target(name: "Crashy", dependencies: [pluginAPI]),
+        .target(name: "CrashySink", dependencies: [pluginAPI]),
+        .target(name: "CrashAtLoad", dependencies: [pluginAPI]),
     ]
 )
