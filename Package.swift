@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Tracking", type: .dynamic, targets: ["Tracking"]),
         .library(name: "ANPR", type: .dynamic, targets: ["ANPR"]),
         .library(name: "Webhook", type: .dynamic, targets: ["Webhook"]),
+        .library(name: "VigilRedisClient", targets: ["VigilRedisClient"]),
     ],
     dependencies: [
         .package(path: "Sources/PluginAPI"),
@@ -36,6 +37,8 @@ let package = Package(
                 linkerSettings: openCVLibraries),
         .target(name: "VigilPostgres", dependencies: ["CLibPQ"], path: "Sources/VigilPostgres"),
         .target(name: "VigilRedis", dependencies: ["CHiredis"], path: "Sources/VigilRedis"),
+        .target(name: "VigilRedisClient", dependencies: ["VigilRedis", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/VigilRedisClient"),
         .target(name: "VigilCurl", dependencies: ["CCurl"], path: "Sources/VigilCurl"),
         .target(name: "VigilCrypto", dependencies: ["CCrypto"], path: "Sources/VigilCrypto"),
 
@@ -67,6 +70,9 @@ let package = Package(
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", pluginAPI, "VigilCurl", "VigilCrypto",
                                                          .product(name: "Hummingbird", package: "hummingbird")],
                     path: "Tests/WebhookTests"),
+        .testTarget(name: "VigilRedisClientTests", dependencies: ["VigilRedisClient", "VigilRedis",
+                                                                  .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/VigilRedisClientTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
     ]
 )
