@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "Host",
             dependencies: [
-                pluginAPI, "VigilPostgres", "VigilRedis", "VigilVision", "VigilCurl",
+                pluginAPI, "VigilPostgres", "VigilRedis", "VigilRedisClient", "VigilVision", "VigilCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

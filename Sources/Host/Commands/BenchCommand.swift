@@ -4,5 +4,5 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print their figures.",
-        subcommands: [RouterBench.self, MotionBench.self, APIBench.self, WebhookBench.self])
+        subcommands: [RouterBench.self, MotionBench.self, APIBench.self, WebhookBench.self, RedisBench.self])
 }
