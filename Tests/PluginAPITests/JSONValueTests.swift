@@ -49,10 +49,10 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(decoded, Config(frameHeight: 90, threshold: 30, zones: []))
         XCTAssertEqual(warnings.items, ["Unknown config key ignored detectors[2].config.zone"])
         XCTAssertThrowsError(try context(["frame_height": "tall"]).decodeConfig(defaults: Config())) {
-            XCTAssertEqual("\($0)", "detectors[2].config.frame_height: expected a number")
+            XCTAssertEqual("\($0)", "detectors[2].config.frame_height: expected a whole number, found a string")
         }
         XCTAssertThrowsError(try context(["zones": [1]]).decodeConfig(defaults: Config())) {
-            XCTAssertEqual("\($0)", "detectors[2].config.zones[0]: expected a string")
+            XCTAssertEqual("\($0)", "detectors[2].config.zones[0]: expected a string, found a number")
         }
         XCTAssertThrowsError(try context([1, 2]).decodeConfig(defaults: Config())) {
             XCTAssertEqual("\($0)", "detectors[2].config: expected an object, found an array")

@@ -1,14 +1,23 @@
 import Foundation
 import Hummingbird
+import VigilConfig
+import VigilPipeline
 import VigilRedis
+import VigilRouter
+import VigilSinks
 
 /// What the status page and metrics read from the running service.
-struct ServiceView: Sendable {
-    var cameras: [CameraLoop] = []
-    var router: Router?
-    var sinks: [SinkRunner] = []
+package struct ServiceView: Sendable {
+    var cameras: [CameraLoop]
+    var router: VigilRouter.Router?
+    var sinks: [SinkRunner]
     var redis: RedisAddress?
     let startedAt = Date()
+
+    package init(cameras: [CameraLoop] = [], router: VigilRouter.Router? = nil, sinks: [SinkRunner] = [],
+                 redis: RedisAddress? = nil) {
+        self.cameras = cameras; self.router = router; self.sinks = sinks; self.redis = redis
+    }
 }
 
 /// `GET /`: the service's status — PostgreSQL and Redis reachability (with versions, as the seed's
@@ -40,7 +49,14 @@ struct StatusController<Context: RequestContext>: Sendable {
             out.append(contentsOf: "{\"id\": ".utf8); str(c.camera.id)
             out.append(contentsOf: ", \"state\": \"\(c.state.rawValue)\"".utf8)
             out.append(contentsOf: String(format: ", \"fps\": %.2f", c.fps).utf8)
-            out.append(contentsOf: ", \"frames_read\": \(n.read), \"frames_processed\": \(n.processed), \"detector_errors\": \(n.errors)}".utf8)
+            out.append(contentsOf: ", \"frames_read\": \(n.read), \"frames_processed\": \(n.processed), \"detector_errors\": \(n.errors)".utf8)
+            out.append(contentsOf: ", \"detectors\": [".utf8)
+            for (j, (name, d)) in c.chain.stats.enumerated() {
+                if j > 0 { out.append(contentsOf: ", ".utf8) }
+                out.append(contentsOf: "{\"name\": ".utf8); str(name)
+                out.append(contentsOf: ", \"calls\": \(d.calls), \"skipped_frames\": \(d.skipped), \"overruns\": \(d.overruns), \"errors\": \(d.errors)}".utf8)
+            }
+            out.append(contentsOf: "]}".utf8)
         }
         out.append(contentsOf: "], \"router\": {".utf8)
         if let router = view.router {

@@ -1,8 +1,16 @@
 import ArgumentParser
 import Foundation
+import HostMetrics
 import Logging
 import PluginAPI
 import ServiceLifecycle
+import VigilAPI
+import VigilConfig
+import VigilPipeline
+import VigilPlugins
+import VigilRouter
+import VigilSinks
+import VigilSupport
 
 /// `vigil run`: cameras, detectors, router, sinks.
 struct RunCommand: AsyncParsableCommand {
@@ -38,6 +46,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let plugins = PluginSet.load(config)
         plugins.failures.forEach { logger.error("Plugin not loaded", metadata: ["error": "\($0)"]) }
+        plugins.warnings.forEach { logger.warning("Plugin built by another toolchain", metadata: ["warning": "\($0)"]) }
         let metrics = VigilMetrics()
         let stats = RouterStats(metrics: metrics)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,

@@ -1,5 +1,3 @@
-
-
 /// One frame of one camera, as given to detectors.
 public struct Frame: Sendable {
     /// The camera's id from plugins.json.
@@ -10,9 +8,18 @@ public struct Frame: Sendable {
     public let timestamp: Timestamp
     /// The pixels.
     public let image: Image
+    /// What the detectors before this one in the camera's chain noted about this frame, and
+    /// where this one may leave notes for those after it (PluginAPI 1.1).
+    public let annotations: FrameAnnotations
 
-    /// Creates a frame; the host does this.
+    /// Creates a frame with no annotations; the host does this.
     public init(cameraID: String, number: Int, timestamp: Timestamp, image: Image) {
+        self.init(cameraID: cameraID, number: number, timestamp: timestamp, image: image, annotations: FrameAnnotations())
+    }
+
+    /// Creates a frame carrying `annotations` (PluginAPI 1.1).
+    public init(cameraID: String, number: Int, timestamp: Timestamp, image: Image, annotations: FrameAnnotations) {
         self.cameraID = cameraID; self.number = number; self.timestamp = timestamp; self.image = image
+        self.annotations = annotations
     }
 }

@@ -103,21 +103,28 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// `frameHeight` → `frame_height`, `cameraIDs` → `camera_ids`: an underscore before each
+    /// capital that follows a small letter or digit, then all lower case.
     static func snakeCase(_ key: String) -> String {
         var out = ""
+        var previous: Character?
         for ch in key {
-            if ch.isUppercase { if !out.isEmpty { out.append("_") }; out.append(contentsOf: ch.lowercased()) } else { out.append(ch) }
+            if ch.isUppercase, let p = previous, p.isLowercase || p.isNumber { out.append("_") }
+            out.append(contentsOf: ch.lowercased())
+            previous = ch
         }
         return out
     }
 
     static func describe(_ type: Any.Type) -> String {
         let name = String(describing: type)
-        if ["Int", "Double", "Float", "Int32", "Int64", "UInt", "UInt32", "UInt16"].contains(name) { return "a number" }
+        if ["Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64"].contains(name) {
+            return "a whole number"
+        }
+        if ["Double", "Float"].contains(name) { return "a number" }
         if name == "String" { return "a string" }
-        if name == "Bool" { return "a boolean" }
-        if name.hasPrefix("Array") || name.hasPrefix("[") { return "an array" }
-        if name.hasPrefix("Dictionary") { return "an object" }
+        if name == "Bool" { return "true or false" }
+        if name.hasPrefix("Array") || name.hasPrefix("[") && !name.contains(":") { return "an array" }
         return "an object"
     }
 }

@@ -13,46 +13,65 @@ public struct PluginContext: Sendable {
     /// A logger tagged with the plugin's name (and camera).
     public let logger: PluginLogger
 
-    /// Creates a context; the host does this.
+    /// The camera's zones (`cameras[].zones`), for detectors; empty for sinks (PluginAPI 1.1).
+    public var zones: [Zone] = []
+    /// The camera's counting lines (`cameras[].lines`), for detectors; empty for sinks (PluginAPI 1.1).
+    public var lines: [CountingLine] = []
+    /// Emits events outside `process` (detectors only; nil for sinks) (PluginAPI 1.1).
+    public var emitter: EventEmitter?
+    /// A folder of this instance's own, kept across restarts (calibration, known plates,
+    /// counters): `STATE_DIR/<instance name>/<camera id>` for detectors, `STATE_DIR/<instance name>`
+    /// for sinks, created by the host. Nil when it could not be created (the host logged why).
+    /// (PluginAPI 1.1)
+    public var stateDirectory: String?
+    /// Where snapshot files are, and how a `snapshot_path` maps to one (PluginAPI 1.1).
+    public var snapshots: SnapshotLocation?
+    /// vigil's shared cache and work queues (Redis); nil when the host has none (PluginAPI 1.1).
+    public var store: (any SharedStore)?
+
+    /// Creates a context; the host does this (and then sets the 1.1 properties it has).
     public init(name: String, cameraID: String?, config: JSONValue, configPath: String, logger: PluginLogger) {
         self.name = name; self.cameraID = cameraID; self.config = config
         self.configPath = configPath; self.logger = logger
     }
 
     /// Decodes `config` over `defaults`: keys missing from the config keep their default,
-    /// keys unknown to `defaults` are logged as warnings, and a wrong type throws a
-    /// `PluginError` naming the JSON path, e.g. `detectors[0].config.threshold: expected a number`.
-    /// Keys are snake_case in JSON and camelCase in Swift.
+    /// keys the type does not read are logged as warnings (`Unknown config key ignored`), and a
+    /// wrong type throws a `PluginError` naming the JSON path, e.g.
+    /// `detectors[0].config.threshold: expected a number, found a string`.
+    ///
+    /// Keys are matched ignoring case and underscores, so the JSON's snake_case `camera_ids`
+    /// fills the Swift property `cameraIDs`. Optional properties (nil by default) and
+    /// dictionary-valued properties (their keys are the user's own) are known keys.
     public func decodeConfig<T: Codable>(defaults: T) throws -> T {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let base = try JSONValue(parsing: String(decoding: try encoder.encode(defaults), as: UTF8.self))
         if case .null = config {} else if case .object = config {} else {
             throw PluginError("\(configPath): expected an object, found \(config.typeName)")
         }
-        for path in config.unknownKeys(comparedTo: base, path: configPath) {
+        let base: JSONValue
+        do { base = try JSONValue(parsing: String(decoding: try JSONEncoder().encode(defaults), as: UTF8.self)) } catch {
+            throw PluginError("\(configPath): the plugin's default configuration cannot be encoded: \(error)")
+        }
+        let decoding = ConfigDecoding(root: configPath)
+        let value = try decoding.decode(T.self, config: config, defaults: base)
+        for path in decoding.unreadKeys(of: config) {
             logger.warning("Unknown config key ignored", metadata: ["config.path": path])
         }
-        let merged = base.merging(config)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do {
-            return try decoder.decode(T.self, from: Data(merged.jsonString.utf8))
-        } catch let error as DecodingError {
-            throw PluginError(Self.describe(error, under: configPath))
-        }
+        return value
     }
 
     static func describe(_ error: DecodingError, under root: String) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             keys.reduce(root) { acc, key in
                 if let i = key.intValue { return "\(acc)[\(i)]" }
-                return "\(acc).\(JSONValue.snakeCase(key.stringValue))"
+                return "\(acc).\(key.stringValue)"
             }
+        }
+        func found(_ ctx: DecodingError.Context) -> String {
+            ctx.debugDescription.hasPrefix("found ") ? ", \(ctx.debugDescription)" : ""
         }
         switch error {
         case .typeMismatch(let type, let ctx):
-            return "\(path(ctx.codingPath)): expected \(JSONValue.describe(type))"
+            return "\(path(ctx.codingPath)): expected \(JSONValue.describe(type))\(found(ctx))"
         case .valueNotFound(let type, let ctx):
             return "\(path(ctx.codingPath)): expected \(JSONValue.describe(type)), found null"
         case .keyNotFound(let key, let ctx):

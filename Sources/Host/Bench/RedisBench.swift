@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import VigilRedis
 import VigilRedisClient
+import VigilSupport
 
 /// `vigil bench redis`: RPUSH, LPOP and PUBLISH through VigilRedisClient, checked from outside
 /// (LLEN, every popped value once, a raw subscriber counting receipts), next to redis-benchmark
