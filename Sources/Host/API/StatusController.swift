@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import VigilConfig
 import VigilPipeline
-import VigilRedis
+import VigilRedisClient
 import VigilRouter
 import VigilSinks
 
@@ -11,17 +11,18 @@ package struct ServiceView: Sendable {
     var cameras: [CameraLoop]
     var router: VigilRouter.Router?
     var sinks: [SinkRunner]
-    var redis: RedisAddress?
+    /// The host's Redis client; `/` reports its health check.
+    var redis: RedisClient?
     let startedAt = Date()
 
     package init(cameras: [CameraLoop] = [], router: VigilRouter.Router? = nil, sinks: [SinkRunner] = [],
-                 redis: RedisAddress? = nil) {
+                 redis: RedisClient? = nil) {
         self.cameras = cameras; self.router = router; self.sinks = sinks; self.redis = redis
     }
 }
 
 /// `GET /`: the service's status — PostgreSQL and Redis reachability (with versions, as the seed's
-/// health check), uptime, cameras with their state and fps, router and sink counters. 200 when
+/// health check; Redis's is the client library's `healthCheck()`), uptime, cameras with their state and fps, router and sink counters. 200 when
 /// PostgreSQL and Redis answer, 503 otherwise (for load balancers), with the same body.
 struct StatusController<Context: RequestContext>: Sendable {
     let repository: EventRepository
@@ -30,17 +31,19 @@ struct StatusController<Context: RequestContext>: Sendable {
 
     @Sendable func status(_ request: Request, context: Context) async throws -> Response {
         async let pg = postgres()
-        async let redis = Self.redis(view.redis)
-        let (pgResult, redisResult) = await (pg, redis)
+        async let redis = view.redis?.healthCheck()
+        let (pgResult, health) = await (pg, redis)
+        let redisResult = health ?? RedisHealth(status: "unhealthy", connected: false, error: "Redis is not configured")
         var out: [UInt8] = []
         func str(_ s: String?) { if let s { EventJSON.writeString(s, &out) } else { out.append(contentsOf: "null".utf8) } }
-        let ok = pgResult.version != nil && (view.redis == nil || redisResult.version != nil)
+        let ok = pgResult.version != nil && (view.redis == nil || redisResult.isHealthy)
         out.append(contentsOf: "{\"service\": \"vigil\", \"version\": ".utf8); str(version)
         out.append(contentsOf: ", \"status\": \"\(ok ? "ok" : "degraded")\"".utf8)
         out.append(contentsOf: String(format: ", \"uptime_seconds\": %.1f", Date().timeIntervalSince(view.startedAt)).utf8)
         out.append(contentsOf: ", \"postgres\": {\"reachable\": \(pgResult.version != nil), \"server_version\": ".utf8); str(pgResult.version)
         out.append(contentsOf: ", \"error\": ".utf8); str(pgResult.error)
-        out.append(contentsOf: "}, \"redis\": {\"reachable\": \(redisResult.version != nil), \"redis_version\": ".utf8); str(redisResult.version)
+        out.append(contentsOf: "}, \"redis\": {\"reachable\": \(redisResult.connected), \"status\": ".utf8); str(redisResult.status)
+        out.append(contentsOf: ", \"connected\": \(redisResult.connected), \"redis_version\": ".utf8); str(redisResult.redisVersion)
         out.append(contentsOf: ", \"error\": ".utf8); str(redisResult.error)
         out.append(contentsOf: "}, \"cameras\": [".utf8)
         for (i, c) in view.cameras.enumerated() {
@@ -79,30 +82,5 @@ struct StatusController<Context: RequestContext>: Sendable {
             let v = try await repository.withConnection { db in try db.query("SHOW server_version", [])[0, 0] ?? "" }
             return (v, nil)
         } catch { return (nil, "\(error)") }
-    }
-
-    /// Connects afresh (1 s timeout) and reads `redis_version` from INFO, on a thread of its own.
-    static func redis(_ address: RedisAddress?) async -> (version: String?, error: String?) {
-        guard let address else { return (nil, "Redis is not configured") }
-        return await Blocking.run {
-            do {
-                let conn = try RedisConnection(host: address.host, port: address.port, database: address.database,
-                                               password: address.password, timeoutSeconds: 1)
-                guard case .string(let info) = try conn.command(["INFO", "server"]),
-                      let line = info.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("redis_version:") }) else {
-                    return (nil, "INFO server has no redis_version")
-                }
-                return (String(line.dropFirst("redis_version:".count)), nil)
-            } catch { return (nil, "\(error)") }
-        }
-    }
-}
-
-/// Runs blocking work (C calls) on a thread of its own, not on the cooperative pool.
-enum Blocking {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in
-            Thread { c.resume(returning: body()) }.start()
-        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HostMetrics
 import Logging
 import PluginAPI
+import HostRedis
 import ServiceLifecycle
 import VigilAPI
 import VigilConfig
@@ -49,8 +50,11 @@ struct RunCommand: AsyncParsableCommand {
         plugins.warnings.forEach { logger.warning("Plugin built by another toolchain", metadata: ["warning": "\($0)"]) }
         let metrics = VigilMetrics()
         let stats = RouterStats(metrics: metrics)
+        // One Redis client for the cache, work queues, health and plugins' store (the publisher keeps its own connection).
+        let redis = RedisService(client: RedisService.client(for: settings.redis, logger: logger), logger: logger)
+        let store = RedisSharedStore(client: redis.client)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
-                                                            logger: logger, stats: stats),
+                                                            logger: logger, stats: stats, store: store),
                                  databaseURL: databaseURL, logger: logger, stats: stats,
                                  drainTime: .milliseconds(Int((settings.environment["SINK_DRAIN_SECONDS"].flatMap(Double.init) ?? 5) * 1000)))
         metrics.declare(sinks: sinks.runners.map(\.name))
@@ -62,11 +66,15 @@ struct RunCommand: AsyncParsableCommand {
             overload: policy),
             logger: logger, stats: stats, onPublished: { sinks.offer($0) })
 
-        let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
+        var pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
+        pipeline.store = store
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
+        let cameraStatus = CameraStatusReporter(client: redis.client, logger: logger) { [loops = cameras.loops] in
+            loops.map { ($0.camera.id, .init(online: $0.state == .running, fps: $0.fps)) }
+        }
         let pool = DatabasePool(url: databaseURL, size: 4, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
-        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis)
+        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: redis.client)
         let api = APIServer.build(
             options: .init(host: settings.apiHost, port: settings.apiPort,
                            snapshotsDir: settings.snapshotsDir, token: settings.apiToken),
@@ -75,10 +83,13 @@ struct RunCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: [
                 // Shutdown runs in reverse: cameras stop, the router saves and publishes what is
-                // queued (handing it to the sinks), then the sinks stop and save their positions.
+                // queued (handing it to the sinks), then the sinks stop and save their positions;
+                // Redis (cache, queues) goes last.
+                .init(service: redis),
                 .init(service: sinks),
                 .init(service: RouterService(router: router)),
                 .init(service: APIService(app: api, logger: logger)),
+                .init(service: cameraStatus),
                 .init(service: cameras, successTerminationBehavior: exitWhenDone ? .gracefullyShutdownGroup : .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -14,6 +14,8 @@ package struct Pipeline {
     let router: Router
     let logger: Logger
     var opener: any FrameSourceOpener = VisionSourceOpener()
+    /// The cache and queues plugins reach through `PluginContext.store` (nil: none).
+    package var store: (any SharedStore)?
 
     package init(config: HostConfig, settings: Settings, plugins: PluginSet, router: Router, logger: Logger) {
         self.config = config; self.settings = settings; self.plugins = plugins; self.router = router; self.logger = logger
@@ -23,7 +25,8 @@ package struct Pipeline {
     /// left out; the camera runs with the rest.
     package func makeCameraLoops() -> [CameraLoop] {
         let environment = PluginEnvironment(stateRoot: settings.stateDir,
-                                            snapshots: SnapshotLocation(directory: HostConfig.absolute(settings.snapshotsDir)))
+                                            snapshots: SnapshotLocation(directory: HostConfig.absolute(settings.snapshotsDir)),
+                                            store: store)
         return config.cameras.map { camera in
             var cameraLogger = logger
             cameraLogger[metadataKey: "camera.id"] = "\(camera.id)"

@@ -25,11 +25,11 @@ package final class SinksService: Service, @unchecked Sendable {
     /// Creates a runner per sink in plugins.json whose library loaded and accepted its config;
     /// the others are logged and left out (the rest keep running).
     package static func make(config: HostConfig, plugins: PluginSet, settings: Settings, logger: Logger,
-                     stats: RouterStats) -> [SinkRunner] {
+                     stats: RouterStats, store: (any SharedStore)? = nil) -> [SinkRunner] {
         plugins.sinks.compactMap { plugin in
             do {
                 let policy = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment)
-                let sink = try plugins.makeSink(plugin, file: config.file, logger: logger)
+                let sink = try plugins.makeSink(plugin, environment: PluginEnvironment(store: store), file: config.file, logger: logger)
                 return SinkRunner(name: plugin.entry.name, sink: sink, policy: policy, logger: logger, stats: stats)
             } catch {
                 logger.error("Sink not started", metadata: ["error": "\(error)"])
