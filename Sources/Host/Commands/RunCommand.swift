@@ -12,6 +12,7 @@ import VigilPlugins
 import VigilRouter
 import VigilSinks
 import VigilSupport
+import VigilWorkQueue
 
 /// `vigil run`: cameras, detectors, router, sinks.
 struct RunCommand: AsyncParsableCommand {
@@ -38,6 +39,11 @@ struct RunCommand: AsyncParsableCommand {
         let policyText = settings.environment["OVERLOAD_POLICY"].flatMap { $0.isEmpty ? nil : $0 } ?? "block"
         guard let policy = OverloadPolicy(rawValue: policyText) else {
             logger.critical("Configuration error", metadata: ["error": "environment: OVERLOAD_POLICY: expected block or drop, found \"\(policyText)\""])
+            throw ExitCode.failure
+        }
+        let leaseText = settings.environment["WORK_QUEUE_LEASE_SECONDS"].flatMap { $0.isEmpty ? nil : $0 } ?? "10"
+        guard let leaseSeconds = Double(leaseText), leaseSeconds >= 1 else {
+            logger.critical("Configuration error", metadata: ["error": "environment: WORK_QUEUE_LEASE_SECONDS: expected a number of seconds ≥ 1, found \"\(leaseText)\""])
             throw ExitCode.failure
         }
         guard let databaseURL = settings.databaseURL else {
@@ -69,8 +75,13 @@ struct RunCommand: AsyncParsableCommand {
         var pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
         pipeline.store = store
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
-        let cameraStatus = CameraStatusReporter(client: redis.client, logger: logger) { [loops = cameras.loops] in
+        let workQueues = WorkQueueService(
+            cameras: pipeline.makeQueueCameras(), client: redis.client, router: router,
+            host: settings.environment["VIGIL_HOST_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? WorkQueueService.defaultHostID(),
+            lease: .milliseconds(Int(leaseSeconds * 1000)), logger: logger)
+        let cameraStatus = CameraStatusReporter(client: redis.client, logger: logger) { [loops = cameras.loops, workQueues] in
             loops.map { ($0.camera.id, .init(online: $0.state == .running, fps: $0.fps)) }
+                + workQueues.cameraStatuses.map { ($0.id, .init(online: true, fps: $0.fps)) }
         }
         let pool = DatabasePool(url: databaseURL, size: 4, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
@@ -90,6 +101,7 @@ struct RunCommand: AsyncParsableCommand {
                 .init(service: RouterService(router: router)),
                 .init(service: APIService(app: api, logger: logger)),
                 .init(service: cameraStatus),
+                .init(service: workQueues),
                 .init(service: cameras, successTerminationBehavior: exitWhenDone ? .gracefullyShutdownGroup : .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -21,36 +21,54 @@ package struct Pipeline {
         self.config = config; self.settings = settings; self.plugins = plugins; self.router = router; self.logger = logger
     }
 
-    /// One loop per camera. A detector that fails to load or rejects its config is logged and
-    /// left out; the camera runs with the rest.
+    /// One loop per camera (but those fed by a work queue, see `makeQueueCameras`). A detector
+    /// that fails to load or rejects its config is logged and left out; the camera runs with the rest.
     package func makeCameraLoops() -> [CameraLoop] {
+        config.cameras.filter { !QueueCamera.isQueueSource($0.source) }.map { camera in
+            let (chain, snapshots) = makeChain(for: camera)
+            return CameraLoop(camera: camera, chain: chain, opener: opener, logger: logger, onEnd: { snapshots.close() })
+        }
+    }
+
+    /// The cameras whose source is `redis-queue://<list>`: their chains, run by a work-queue consumer.
+    package func makeQueueCameras() -> [QueueCamera] {
+        config.cameras.filter { QueueCamera.isQueueSource($0.source) }.map { camera in
+            let collector = JobEventCollector()
+            let (chain, snapshots) = makeChain(for: camera, collector: collector)
+            return QueueCamera(camera: camera, chain: chain, collector: collector, snapshots: snapshots)
+        }
+    }
+
+    /// A camera's detector chain, and the path its events take: rate limit, then (while a work-queue
+    /// job runs) the job's collector, else snapshots and the router.
+    private func makeChain(for camera: CameraConfig, collector: JobEventCollector? = nil) -> (DetectorChain, SnapshotStage) {
         let environment = PluginEnvironment(stateRoot: settings.stateDir,
                                             snapshots: SnapshotLocation(directory: HostConfig.absolute(settings.snapshotsDir)),
                                             store: store)
-        return config.cameras.map { camera in
-            var cameraLogger = logger
-            cameraLogger[metadataKey: "camera.id"] = "\(camera.id)"
-            let snapshots = SnapshotStage(cameraID: camera.id, settings: settings, router: router, logger: logger)
-            let limiter = camera.maxEventsPerSecond.map { RateLimiter(camera: camera.id, rate: $0, stats: router.stats, logger: logger) }
-            // Returned and emitted events take this one path: rate limit, snapshots, router.
-            let deliver: @Sendable ([Event]) -> Void = { snapshots.submit(limiter?.admit($0) ?? $0) }
-            let links: [DetectorChain.Link] = camera.detectors.compactMap { name in
-                guard let plugin = plugins.detectors[name] else { return nil }
-                var tagged = cameraLogger
-                tagged[metadataKey: "plugin.name"] = "\(name)"
-                let gate = EmitterGate(name: name, logger: tagged)
-                do {
-                    let detector = try plugins.makeDetector(plugin, camera: camera, emitter: gate.emitter(deliver),
-                                                            environment: environment, file: config.file, logger: logger)
-                    return DetectorChain.Link(name: name, detector: detector, maxProcessMS: plugin.entry.maxProcessMS, gate: gate)
-                } catch {
-                    logger.error("Detector not started", metadata: ["camera.id": "\(camera.id)", "error": "\(error)"])
-                    return nil
-                }
-            }
-            let chain = DetectorChain(links: links, cameraID: camera.id, logger: cameraLogger, emit: deliver)
-            return CameraLoop(camera: camera, chain: chain, opener: opener, logger: logger, onEnd: { snapshots.close() })
+        var cameraLogger = logger
+        cameraLogger[metadataKey: "camera.id"] = "\(camera.id)"
+        let snapshots = SnapshotStage(cameraID: camera.id, settings: settings, router: router, logger: logger)
+        let limiter = camera.maxEventsPerSecond.map { RateLimiter(camera: camera.id, rate: $0, stats: router.stats, logger: logger) }
+        // Returned and emitted events take this one path.
+        let deliver: @Sendable ([Event]) -> Void = { events in
+            let admitted = limiter?.admit(events) ?? events
+            if collector?.collect(admitted) != true { snapshots.submit(admitted) }
         }
+        let links: [DetectorChain.Link] = camera.detectors.compactMap { name in
+            guard let plugin = plugins.detectors[name] else { return nil }
+            var tagged = cameraLogger
+            tagged[metadataKey: "plugin.name"] = "\(name)"
+            let gate = EmitterGate(name: name, logger: tagged)
+            do {
+                let detector = try plugins.makeDetector(plugin, camera: camera, emitter: gate.emitter(deliver),
+                                                        environment: environment, file: config.file, logger: logger)
+                return DetectorChain.Link(name: name, detector: detector, maxProcessMS: plugin.entry.maxProcessMS, gate: gate)
+            } catch {
+                logger.error("Detector not started", metadata: ["camera.id": "\(camera.id)", "error": "\(error)"])
+                return nil
+            }
+        }
+        return (DetectorChain(links: links, cameraID: camera.id, logger: cameraLogger, emit: deliver), snapshots)
     }
 }
 

@@ -42,7 +42,7 @@ struct VisionSourceOpener: FrameSourceOpener {
 }
 
 /// Bridges OpenCV frames and PNG files to PluginAPI's `Image`.
-enum VisionImage {
+package enum VisionImage {
     /// Wraps a decoded frame without copying; the frame is released with the image.
     static func wrap(_ frame: OpaquePointer) -> Image {
         nonisolated(unsafe) let owned = frame
@@ -50,6 +50,15 @@ enum VisionImage {
                      bytesPerRow: Int(vv_frame_stride(frame)),
                      format: vv_frame_channels(frame) == 1 ? .gray8 : .bgr8,
                      baseAddress: UnsafeRawPointer(vv_frame_data(frame)!), release: { vv_frame_release(owned) })
+    }
+
+    /// Reads an image file (PNG, JPEG, … as OpenCV knows them) as BGR8.
+    package static func read(path: String) throws -> Image {
+        var err = [CChar](repeating: 0, count: 512)
+        guard let frame = vv_image_read(path, &err, err.count) else {
+            throw FrameSourceError(source: path, message: String(errorBuffer: err))
+        }
+        return wrap(frame)
     }
 
     /// Writes `image` as a PNG file.

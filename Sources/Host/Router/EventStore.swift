@@ -21,6 +21,8 @@ package final class EventStore {
         CREATE TABLE IF NOT EXISTS vigil_outbox (channel TEXT PRIMARY KEY, last_id BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS vigil_spool (file TEXT PRIMARY KEY, replayed_bytes BIGINT NOT NULL);
         CREATE TABLE IF NOT EXISTS vigil_sink_position (sink TEXT PRIMARY KEY, last_id BIGINT NOT NULL);
+        CREATE TABLE IF NOT EXISTS vigil_queue_jobs (queue TEXT NOT NULL, job_md5 TEXT NOT NULL, events INT NOT NULL,
+          saved_at TIMESTAMP NOT NULL DEFAULT NOW(), PRIMARY KEY (queue, job_md5));
         """
 
     private static let columns = """
@@ -45,6 +47,13 @@ package final class EventStore {
                  pos AS (INSERT INTO vigil_spool (file, replayed_bytes) VALUES ($7, $8)
                          ON CONFLICT (file) DO UPDATE SET replayed_bytes = EXCLUDED.replayed_bytes)
             SELECT id, created FROM ins ORDER BY id
+            """)
+        // Work-queue jobs: claim each (queue, md5(job)) once; returns the positions of the jobs claimed now.
+        try connection.prepare("claim_jobs", """
+            WITH input AS (SELECT q, j, n, ord FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS t(q, j, n, ord)),
+                 new AS (INSERT INTO vigil_queue_jobs (queue, job_md5, events) SELECT q, md5(j), n FROM input
+                         ON CONFLICT (queue, job_md5) DO NOTHING RETURNING queue, job_md5)
+            SELECT input.ord FROM input JOIN new ON new.queue = input.q AND new.job_md5 = md5(input.j) ORDER BY input.ord
             """)
     }
 
@@ -113,6 +122,33 @@ package final class EventStore {
     /// Saves a batch in one statement (one round trip, one commit); rows keep the batch's order.
     func insert(_ batch: [NewEvent]) throws -> [SavedEvent] {
         try saved(batch, try connection.executePrepared("insert_events", Self.arrays(batch)))
+    }
+
+    /// Saves work-queue jobs' events in one transaction with their claims: the events of a job
+    /// claimed before (saved by an earlier run of the job) are left out. Returns what was saved and
+    /// the jobs that were already saved. `batch` holds whole jobs (each event has its `job`).
+    func insertClaiming(_ batch: [NewEvent]) throws -> (saved: [SavedEvent], claimed: [QueueJob], duplicates: [QueueJob]) {
+        var jobs: [QueueJob] = [], counts: [ObjectIdentifier: Int] = [:]
+        for event in batch {
+            guard let job = event.job else { continue }
+            if counts[ObjectIdentifier(job)] == nil { jobs.append(job) }
+            counts[ObjectIdentifier(job), default: 0] += 1
+        }
+        var queues = ArrayLiteral(), payloads = ArrayLiteral(), sizes = ArrayLiteral()
+        for job in jobs { queues.add(job.queue); payloads.add(job.payload); sizes.addRaw(String(counts[ObjectIdentifier(job)]!)) }
+        try connection.execute("BEGIN")
+        do {
+            let rows = try connection.executePrepared("claim_jobs", [queues.text, payloads.text, sizes.text])
+            let claimed = (0..<rows.count).compactMap { Int(rows[$0, 0] ?? "") }.map { jobs[$0 - 1] }
+            let ids = Set(claimed.map(ObjectIdentifier.init))
+            let keep = batch.filter { $0.job.map { ids.contains(ObjectIdentifier($0)) } ?? false }
+            let saved = keep.isEmpty ? [] : try insert(keep)
+            try connection.execute("COMMIT")
+            return (saved, claimed, jobs.filter { !ids.contains(ObjectIdentifier($0)) })
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
     }
 
     /// Saves a batch replayed from a spool file and records, atomically, how far that file is replayed.

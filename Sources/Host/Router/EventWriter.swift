@@ -30,7 +30,9 @@ final class EventWriter: @unchecked Sendable {
         reconnectIfDue()
         while true {
             let degraded = store == nil || spool.hasPending
-            guard let batch = queue.popBatch(max: maxBatch, timeout: degraded ? 0.2 : nil) else { break }
+            // A work-queue job's events stay together in one batch (see `saveJobs`).
+            guard let batch = queue.popBatch(max: maxBatch, timeout: degraded ? 0.2 : nil,
+                                             together: { $0.job != nil && $0.job === $1.job }) else { break }
             if !batch.isEmpty { save(batch) }
             if store == nil || spool.hasPending { reconnectIfDue() }
         }
@@ -46,6 +48,13 @@ final class EventWriter: @unchecked Sendable {
     }
 
     private func save(_ batch: [NewEvent]) {
+        // Work-queue jobs' events take their own path; camera events below are unchanged.
+        var batch = batch
+        if batch.contains(where: { $0.job != nil }) {
+            saveJobs(batch.filter { $0.job != nil })
+            batch.removeAll { $0.job != nil }
+            if batch.isEmpty { return }
+        }
         if let store, !spool.hasPending {
             do {
                 let saved = try store.insert(batch)
@@ -75,6 +84,47 @@ final class EventWriter: @unchecked Sendable {
                 if store != nil, !spool.hasPending { return save(batch) }
             }
         }
+    }
+
+    /// Work-queue jobs (`QueueJob`, from `redis-queue://` sources): their events are saved in one
+    /// transaction with the jobs' claims, so a job run twice is saved once. They are never spooled:
+    /// the job itself is the durable copy, so while PostgreSQL is unreachable the job is reported
+    /// `notSaved` and goes back to its queue. A job PostgreSQL refuses is saved alone, job by job;
+    /// one it still refuses is reported `rejected` and its events are kept in rejected.jsonl.
+    private func saveJobs(_ events: [NewEvent]) {
+        guard let store, !spool.hasPending else {
+            Self.jobs(of: events).forEach { $0.finish(.notSaved("PostgreSQL is unavailable")) }
+            return
+        }
+        do {
+            let result = try store.insertClaiming(events)
+            stats.add("saved", result.saved.count)
+            publisher.submit(result.saved)
+            let counts = Dictionary(grouping: result.saved, by: { ObjectIdentifier($0.event.job!) }).mapValues(\.count)
+            result.claimed.forEach { $0.finish(.saved(counts[ObjectIdentifier($0)] ?? 0)) }
+            result.duplicates.forEach { $0.finish(.alreadySaved) }
+        } catch let error as PostgresError where !error.connectionLost {
+            let jobs = Self.jobs(of: events)
+            guard jobs.count > 1 else {
+                events.forEach { stats.add("rejected"); spool.reject($0) }
+                logger.error("Work-queue job refused by PostgreSQL, its events kept in rejected.jsonl",
+                             metadata: ["queue.name": "\(jobs.first?.queue ?? "")", "error": "\(error)"])
+                jobs.forEach { $0.finish(.rejected("PostgreSQL refused its events: \(error)")) }
+                return
+            }
+            for job in jobs { saveJobs(events.filter { $0.job === job }) }
+        } catch {
+            logger.error("PostgreSQL write failed; work-queue jobs go back to their queue", metadata: ["error": "\(error)"])
+            self.store = nil
+            nextAttempt = Date().addingTimeInterval(backoff)
+            Self.jobs(of: events).forEach { $0.finish(.notSaved("PostgreSQL write failed: \(error)")) }
+        }
+    }
+
+    /// The distinct jobs of `events`, in order.
+    private static func jobs(of events: [NewEvent]) -> [QueueJob] {
+        var seen = Set<ObjectIdentifier>()
+        return events.compactMap { $0.job }.filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
 
     /// Inserts events one at a time after the server refused a whole batch; an event it refuses

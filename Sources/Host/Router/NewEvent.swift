@@ -10,6 +10,8 @@ package struct NewEvent: Sendable {
     let data: JSONValue
     /// `data` as JSON text, encoded once, on the submitting thread: the writer and publisher reuse it.
     let dataJSON: [UInt8]
+    /// The work-queue job this event belongs to (set by `Router.submit(_:job:)`); nil for camera events.
+    var job: QueueJob?
 
     package init(type: String, cameraID: String, frameNumber: Int, timestamp: Timestamp, snapshotPath: String?, data: JSONValue) {
         self.type = type; self.cameraID = cameraID; self.frameNumber = frameNumber
