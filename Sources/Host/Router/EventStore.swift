@@ -126,8 +126,8 @@ package final class EventStore {
 
     /// Saves work-queue jobs' events in one transaction with their claims: the events of a job
     /// claimed before (saved by an earlier run of the job) are left out. Returns what was saved and
-    /// the jobs that were already saved. `batch` holds whole jobs (each event has its `job`).
-    func insertClaiming(_ batch: [NewEvent]) throws -> (saved: [SavedEvent], claimed: [QueueJob], duplicates: [QueueJob]) {
+    /// the jobs claimed now (the others were saved before). `batch` holds whole jobs (each event has its `job`).
+    func insertClaiming(_ batch: [NewEvent]) throws -> (saved: [SavedEvent], claimed: [QueueJob]) {
         var jobs: [QueueJob] = [], counts: [ObjectIdentifier: Int] = [:]
         for event in batch {
             guard let job = event.job else { continue }
@@ -144,7 +144,7 @@ package final class EventStore {
             let keep = batch.filter { $0.job.map { ids.contains(ObjectIdentifier($0)) } ?? false }
             let saved = keep.isEmpty ? [] : try insert(keep)
             try connection.execute("COMMIT")
-            return (saved, claimed, jobs.filter { !ids.contains(ObjectIdentifier($0)) })
+            return (saved, claimed)
         } catch {
             _ = try? connection.execute("ROLLBACK")
             throw error

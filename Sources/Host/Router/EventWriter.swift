@@ -101,8 +101,10 @@ final class EventWriter: @unchecked Sendable {
             stats.add("saved", result.saved.count)
             publisher.submit(result.saved)
             let counts = Dictionary(grouping: result.saved, by: { ObjectIdentifier($0.event.job!) }).mapValues(\.count)
-            result.claimed.forEach { $0.finish(.saved(counts[ObjectIdentifier($0)] ?? 0)) }
-            result.duplicates.forEach { $0.finish(.alreadySaved) }
+            let claimed = Set(result.claimed.map(ObjectIdentifier.init))
+            for job in Self.jobs(of: events) {
+                job.finish(claimed.contains(ObjectIdentifier(job)) ? .saved(counts[ObjectIdentifier(job)] ?? 0) : .alreadySaved)
+            }
         } catch let error as PostgresError where !error.connectionLost {
             let jobs = Self.jobs(of: events)
             guard jobs.count > 1 else {
