@@ -79,7 +79,9 @@ struct RunCommand: AsyncParsableCommand {
             cameras: pipeline.makeQueueCameras(), client: redis.client, router: router,
             host: settings.environment["VIGIL_HOST_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? WorkQueueService.defaultHostID(),
             lease: .milliseconds(Int(leaseSeconds * 1000)), logger: logger)
-        let cameraStatus = CameraStatusReporter(client: redis.client, logger: logger) { [loops = cameras.loops, workQueues] in
+        let statusSeconds = settings.environment["CAMERA_STATUS_SECONDS"].flatMap(Double.init).map { max(0.1, $0) } ?? 10
+        let cameraStatus = CameraStatusReporter(client: redis.client, interval: .milliseconds(Int(statusSeconds * 1000)),
+                                                logger: logger) { [loops = cameras.loops, workQueues] in
             loops.map { ($0.camera.id, .init(online: $0.state == .running, fps: $0.fps)) }
                 + workQueues.cameraStatuses.map { ($0.id, .init(online: true, fps: $0.fps)) }
         }

@@ -35,6 +35,8 @@ package final class CameraStatusReporter: Service, Sendable {
                 try await write(cameras())
                 if failing { logger.info("Camera status cached again") }
                 failing = false
+            } catch RedisClientError.notConnected {
+                // Redis is not (yet) connected; RedisService says so and keeps trying.
             } catch {
                 if !failing { logger.warning("Camera status not cached", metadata: ["error": "\(error)"]) }
                 failing = true

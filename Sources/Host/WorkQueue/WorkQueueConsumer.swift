@@ -85,7 +85,8 @@ final class WorkQueueConsumer: @unchecked Sendable {
     private func waitForRoom() {
         condition.lock(); defer { condition.unlock() }
         while !stopping, inFlight >= maxInFlight || Date() < pauseUntil {
-            _ = condition.wait(until: min(pauseUntil, Date(timeIntervalSinceNow: 1)))
+            // Woken by an answered job (broadcast); a pause ends by itself.
+            _ = condition.wait(until: Date() < pauseUntil ? pauseUntil : Date(timeIntervalSinceNow: 1))
         }
     }
 

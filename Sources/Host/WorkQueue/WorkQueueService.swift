@@ -51,7 +51,7 @@ package final class WorkQueueService: Service, Sendable {
     }
 
     package func run() async throws {
-        guard !consumers.isEmpty else { return }
+        guard !consumers.isEmpty else { try? await gracefulShutdown(); return }
         let keepAlive = Task { await leaseAndReap() }
         consumers.forEach { $0.start() }
         logger.info("Work queues started", metadata: ["queues": "\(consumers.map(\.keys.queue))",
