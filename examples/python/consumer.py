@@ -22,10 +22,15 @@ async def events(client: redis.Redis, channel: str, count: int, camera: str | No
     await pubsub.subscribe(channel)
     print("ready", file=sys.stderr, flush=True)
     received = 0
+    last = time.monotonic()
     while count == 0 or received < count:
-        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
+        # None also stands for a (skipped) subscribe confirmation: give up only after `timeout` of silence.
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
         if message is None:
-            break
+            if time.monotonic() - last > timeout:
+                break
+            continue
+        last = time.monotonic()
         event = json.loads(message["data"])
         if camera and event["camera_id"] != camera:
             continue
