@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "ANPR", type: .dynamic, targets: ["ANPR"]),
         .library(name: "Webhook", type: .dynamic, targets: ["Webhook"]),
         .library(name: "VigilRedisClient", targets: ["VigilRedisClient"]),
+        // The plugin test kit: what a plugin author's tests link (not part of the plugin ABI).
+        .library(name: "PluginKit", targets: ["PluginKit"]),
     ],
     dependencies: [
         .package(path: "Sources/PluginAPI"),
@@ -82,6 +84,12 @@ let package = Package(
                                                       pluginAPI, "VigilVision", argumentParser, logging, serviceLifecycle],
                 path: "Sources/Host/Commands"),
         .executableTarget(name: "Host", dependencies: ["VigilCommands"], path: "Sources/Host/Main"),
+
+        // PluginKit: test a plugin without PostgreSQL, Redis or the host, with the host's own chain,
+        // loader and retry policy.
+        .target(name: "PluginKit", dependencies: [pluginAPI, "VigilPlugins", "VigilPipeline", "VigilSinks", "VigilRouter",
+                                                  "VigilVision", logging],
+                path: "Sources/PluginKit"),
 
         // Plugins: each one .dynamic product, same shape.
         .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",

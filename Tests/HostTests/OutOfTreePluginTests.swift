@@ -7,16 +7,34 @@ import XCTest
 /// A third party's plugin: the template copied outside vigil's tree, built against PluginAPI
 /// by path, and loaded by the already-built host with no rebuild.
 final class OutOfTreePluginTests: XCTestCase {
-    func testTemplateBuiltOutsideTheTreeLoadsAndRuns() throws {
-        let outside = TestSupport.tempDir("third-party")
-        let copy = "\(outside)/BrightnessDetector"
-        try FileManager.default.copyItem(atPath: "\(TestSupport.root)/Templates/DetectorPlugin", toPath: copy)
+    /// Copies `Templates/<template>` outside the tree with its paths pointing at this checkout, builds
+    /// it and runs its own tests (written with PluginKit) there; returns the folder of the built .so.
+    func buildAndTestTemplate(_ template: String) throws -> String {
+        let copy = "\(TestSupport.tempDir("third-party"))/\(template)"
+        try FileManager.default.copyItem(atPath: "\(TestSupport.root)/Templates/\(template)", toPath: copy)
         let manifest = "\(copy)/Package.swift"
         let text = try String(contentsOfFile: manifest, encoding: .utf8)
-            .replacingOccurrences(of: "../../Sources/PluginAPI", with: "\(TestSupport.root)/Sources/PluginAPI")
+            .replacingOccurrences(of: "\"../../Sources/PluginAPI\"", with: "\"\(TestSupport.root)/Sources/PluginAPI\"")
+            .replacingOccurrences(of: "path: \"../..\"", with: "path: \"\(TestSupport.root)\"")
+        XCTAssertFalse(text.contains("../.."), "every path points at this checkout")
         try text.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let dir = try TestSupport.buildPackage(at: copy, name: "OutOfTree-\(template)")
+        let scratch = "\(TestSupport.root)/.build/fixtures/OutOfTree-\(template)"
+        let test = try TestSupport.run("/usr/bin/env", ["swift", "test", "--package-path", copy, "--scratch-path", scratch])
+        XCTAssertEqual(test.status, 0, "the template's own tests pass out of tree:\n\(test.stdout.suffix(3000))\n\(test.stderr.suffix(2000))")
+        XCTAssertNotNil(test.stdout.range(of: #"Executed [1-9][0-9]* tests?, with 0 failures"#, options: .regularExpression),
+                        "the template's tests ran: \(test.stdout.suffix(2000))")
+        return dir
+    }
 
-        let dir = try TestSupport.buildPackage(at: copy, name: "OutOfTree")
+    func testSinkTemplateBuildsAndPassesItsOwnTestsOutOfTree() throws {
+        let dir = try buildAndTestTemplate("SinkPlugin")
+        let library = try PluginLibrary.load(path: "\(dir)/libPostSink.so", expecting: .sink)
+        XCTAssertEqual(library.descriptor.name, "post")
+    }
+
+    func testTemplateBuiltOutsideTheTreeLoadsAndRuns() throws {
+        let dir = try buildAndTestTemplate("DetectorPlugin")
         let path = "\(dir)/libBrightnessDetector.so"
         let ldd = try TestSupport.run("/usr/bin/ldd", [path])
         XCTAssertTrue(ldd.stdout.contains("libPluginAPI.so"), "the plugin must link PluginAPI dynamically:\n\(ldd.stdout)")

@@ -6,7 +6,7 @@ import VigilVision
 /// A camera source read through OpenCV's VideoCapture (files, rtsp/http streams, image folders, globs).
 package final class VisionSource: FrameSource {
     private let capture: OpaquePointer
-    let nominalFPS: Double
+    package let nominalFPS: Double
     let isLive: Bool
     private let name: String
 
@@ -44,7 +44,7 @@ struct VisionSourceOpener: FrameSourceOpener {
 /// Bridges OpenCV frames and PNG files to PluginAPI's `Image`.
 package enum VisionImage {
     /// Wraps a decoded frame without copying; the frame is released with the image.
-    static func wrap(_ frame: OpaquePointer) -> Image {
+    package static func wrap(_ frame: OpaquePointer) -> Image {
         nonisolated(unsafe) let owned = frame
         return Image(width: Int(vv_frame_width(frame)), height: Int(vv_frame_height(frame)),
                      bytesPerRow: Int(vv_frame_stride(frame)),

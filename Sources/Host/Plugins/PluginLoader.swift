@@ -80,7 +80,7 @@ package final class PluginLibrary: @unchecked Sendable {
 
     /// True when the plugin was built by another compiler than this vigil (a warning: Swift on
     /// Linux has no stable ABI, such a plugin may crash; rebuild it with vigil's toolchain).
-    var toolchainDiffers: Bool {
+    package var toolchainDiffers: Bool {
         guard let toolchain, let host = ELFCheck.hostToolchain else { return false }
         return toolchain != host
     }

@@ -102,6 +102,13 @@ package enum EventJSON {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `2024-10-11T12:34:56.789123`: `created_at` as the seed prints it.
+    package static func createdAtText(_ t: Timestamp) -> String {
+        var out: [UInt8] = []
+        writeDateTime(t, separator: UInt8(ascii: "T"), fractionDigits: 6, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// `2024-10-11 12:34:56.789123` (UTC), for PostgreSQL's TIMESTAMP.
     package static func sqlTimestamp(_ t: Timestamp) -> String {
         var out: [UInt8] = []

@@ -40,6 +40,8 @@ package struct SavedEvent: Sendable {
     let createdAt: String
     package let event: NewEvent
 
+    package init(id: Int64, createdAt: String, event: NewEvent) { self.id = id; self.createdAt = createdAt; self.event = event }
+
     /// The seed's JSON, as published (built on the publisher's thread, not the writer's).
     package var json: String { EventJSON.encode(id: id, createdAt: createdAt, event: event, data: event.dataJSON) }
 

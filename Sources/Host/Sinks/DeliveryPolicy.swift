@@ -6,22 +6,22 @@ import VigilConfig
 /// Read from the sink's `delivery` object in plugins.json; every key is optional.
 package struct DeliveryPolicy: Sendable, Equatable {
     /// Events held in memory for the sink; beyond it the sink catches up from PostgreSQL later.
-    var queueCapacity = 10_000
+    package var queueCapacity = 10_000
     /// Deliveries in flight at once.
     package var concurrency = 4
     /// Attempts per event, the first included, before it goes to the dead-letter file.
     package var maxAttempts = 8
     /// Full-jitter exponential backoff: attempt n waits a random time in [0, min(cap, base * 2^(n-1))].
-    var backoffBase: Duration = .milliseconds(500)
-    var backoffCap: Duration = .seconds(60)
+    package var backoffBase: Duration = .milliseconds(500)
+    package var backoffCap: Duration = .seconds(60)
     /// The longest `Retry-After` honoured; longer answers are cut to this.
-    var retryAfterCap: Duration = .seconds(3600)
+    package var retryAfterCap: Duration = .seconds(3600)
     /// JSON lines of events that exhausted their attempts or failed for good.
     package var deadLetterPath: String
     /// After a restart or an overflow, events older than this are not delivered, only counted.
-    var maxCatchUpAge: Double = 86_400
+    package var maxCatchUpAge: Double = 86_400
 
-    init(deadLetterPath: String) { self.deadLetterPath = deadLetterPath }
+    package init(deadLetterPath: String) { self.deadLetterPath = deadLetterPath }
 
     /// Reads `entry.delivery` of `config`; relative paths resolve against the folder of plugins.json.
     package static func read(_ entry: PluginEntry, in config: HostConfig, environment: [String: String]) throws -> DeliveryPolicy {

@@ -64,37 +64,25 @@ package final class SinkRunner: @unchecked Sendable {
     /// Delivers one event with the retry policy. Returns without settling when shut down mid-retry,
     /// so the event is caught up after the restart.
     package func deliver(_ event: StoredEvent) async {
-        var attempt = 1
-        while true {
-            switch await sink.deliver(event) {
-            case .delivered:
-                stats.add("sink.\(name).delivered")
-                queue.settle(event.id)
-                return
-            case .failed(let reason):
-                giveUp(event, attempts: attempt, reason: reason)
-                return
-            case .disable(let reason):
-                disable(reason)
-                giveUp(event, attempts: attempt, reason: reason)
-                return
-            case .retry(let after, let reason):
-                guard attempt < policy.maxAttempts else {
-                    giveUp(event, attempts: attempt, reason: "gave up after \(attempt) attempts: \(reason)")
-                    return
-                }
-                let wait = policy.honoured(after) ?? policy.backoff(afterAttempt: attempt)
-                stats.add("sink.\(name).retries")
-                logger.debug("Delivery failed, retrying", metadata: ["event.id": "\(event.id)", "attempt": "\(attempt)",
-                             "retry_in_ms": "\(Int(wait.inSeconds * 1000))",
-                             "error": "\(reason)"])
-                do { try await Task.sleep(for: wait) } catch { return }
-                if queue.isClosed { return }
-                attempt += 1
-            @unknown default:
-                giveUp(event, attempts: attempt, reason: "the sink answered with a delivery result this vigil does not know")
-                return
-            }
+        let outcome = await DeliveryAttempts.run(event, to: sink, policy: policy, wait: { [queue] pause in
+            do { try await Task.sleep(for: pause) } catch { return false }
+            return !queue.isClosed
+        }, onRetry: { [self] attempt, pause, reason in
+            stats.add("sink.\(name).retries")
+            logger.debug("Delivery failed, retrying", metadata: ["event.id": "\(event.id)", "attempt": "\(attempt)",
+                         "retry_in_ms": "\(Int(pause.inSeconds * 1000))", "error": "\(reason)"])
+        })
+        switch outcome {
+        case .delivered:
+            stats.add("sink.\(name).delivered")
+            queue.settle(event.id)
+        case .gaveUp(let attempts, let reason):
+            giveUp(event, attempts: attempts, reason: reason)
+        case .disabled(let attempts, let reason):
+            disable(reason)
+            giveUp(event, attempts: attempts, reason: reason)
+        case .interrupted:
+            break
         }
     }
 

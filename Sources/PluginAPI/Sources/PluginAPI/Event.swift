@@ -44,7 +44,8 @@ public struct StoredEvent: Sendable {
     public let frameNumber: Int
     /// `timestamp`
     public let timestamp: Timestamp
-    /// `snapshot_path`, relative to SNAPSHOTS_DIR.
+    /// `snapshot_path` as stored: relative, starting with the snapshots folder's own name
+    /// (`snapshots/2024-10-11/camera-01/motion_12_1728649696.png`); `PluginContext.snapshots?.file(for:)` gives the file.
     public let snapshotPath: String?
     /// `event_data`
     public let data: JSONValue
