@@ -6,6 +6,7 @@ import PluginAPI
 @testable import VigilConfig
 import VigilPostgres
 import VigilRedis
+import VigilRedisClient
 @testable import VigilRetention
 @testable import VigilRouter
 import XCTest
@@ -88,15 +89,16 @@ final class APIOperationsTests: XCTestCase {
                   let line = info.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("total_connections_received:") }) else { return -1 }
             return Int(line.dropFirst("total_connections_received:".count)) ?? -1
         }
-        let api = try await APIFixture(view: ServiceView(redis: redis))
         let before = try connections()
+        let client = RedisClient(configuration: try RedisConfiguration(url: services.redis), logger: Logger(label: "test"))
+        let api = try await APIFixture(view: ServiceView(redis: client))
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<100 { group.addTask { try await api.get("/").status } }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
         let opened = try connections() - before - 1  // our own INFO connection
         XCTAssertEqual(statuses, Array(repeating: 200, count: 100))
-        XCTAssertLessThanOrEqual(opened, 5, "100 status requests share a few Redis checks (was one connection and one thread each)")
+        XCTAssertLessThanOrEqual(opened, 5, "100 status requests share the client's pool of 4 connections (was one connection and one thread each)")
         XCTAssertGreaterThanOrEqual(opened, 1)
         await api.stop()
     }

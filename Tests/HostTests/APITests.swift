@@ -3,7 +3,9 @@ import Foundation
 import PluginAPI
 @testable import VigilAPI
 @testable import VigilConfig
+import Logging
 import VigilPostgres
+import VigilRedisClient
 @testable import VigilRouter
 import XCTest
 
@@ -212,7 +214,9 @@ final class APITests: XCTestCase {
         let stats = RouterStats(metrics: metrics)
         let f = try RouterFixture(stats: stats)
         try f.save([f.event("metrics-\(UUID().uuidString.prefix(6))", 1)])
-        let view = ServiceView(cameras: [], router: f.router, sinks: [], redis: try RedisAddress(url: services.redis))
+        let redis = RedisClient(configuration: try RedisConfiguration(url: services.redis), logger: Logger(label: "test"))
+        try await redis.connect()
+        let view = ServiceView(cameras: [], router: f.router, sinks: [], redis: redis)
         let api = try await APIFixture(view: view, metrics: metrics)
         let status = try await api.json("/")
         XCTAssertEqual(status.status, 200)
@@ -220,6 +224,8 @@ final class APITests: XCTestCase {
         XCTAssertEqual(status.value["postgres"]?["reachable"]?.boolValue, true)
         XCTAssertTrue(status.value["postgres"]?["server_version"]?.stringValue?.hasPrefix("15") == true)
         XCTAssertNotNil(status.value["redis"]?["redis_version"]?.stringValue?.range(of: #"^\d+\.\d+\.\d+$"#, options: .regularExpression))
+        XCTAssertEqual(status.value["redis"]?["status"]?.stringValue, "healthy", "the library's health check")
+        XCTAssertEqual(status.value["redis"]?["connected"]?.boolValue, true)
         XCTAssertEqual(status.value["router"]?["saved"]?.intValue, 1)
 
         let text = String(decoding: try await api.get("/metrics").body, as: UTF8.self)
@@ -234,13 +240,16 @@ final class APITests: XCTestCase {
         let paths = Set(spec.value["paths"]?.objectValue?.map(\.key) ?? [])
         XCTAssertEqual(paths, ["/api/events", "/api/events/stats", "/api/events/{id}", "/api/events/{id}/snapshot", "/", "/metrics", "/openapi.json"])
         // Redis gone: 503 and "degraded", with the reason.
-        let down = ServiceView(cameras: [], router: nil, sinks: [], redis: RedisAddress(host: "127.0.0.1", port: try freePort(), database: 0))
+        let unreachable = RedisClient(configuration: RedisConfiguration(port: try freePort()), logger: Logger(label: "test"))
+        try? await unreachable.connect()
+        let down = ServiceView(cameras: [], router: nil, sinks: [], redis: unreachable)
         let api2 = try await APIFixture(view: down)
         let degraded = try await api2.json("/")
         XCTAssertEqual(degraded.status, 503)
         XCTAssertEqual(degraded.value["redis"]?["reachable"]?.boolValue, false)
         XCTAssertNotNil(degraded.value["redis"]?["error"]?.stringValue)
         await api.stop(); await api2.stop()
+        await redis.disconnect()
     }
 
     func testSchemathesisFindsNoProblemAgainstOpenAPI() async throws {

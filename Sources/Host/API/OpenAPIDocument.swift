@@ -131,7 +131,7 @@ enum OpenAPIDocument {
               "service": {"type": "string"}, "version": {"type": "string"}, "status": {"type": "string", "enum": ["ok", "degraded"]},
               "uptime_seconds": {"type": "number"},
               "postgres": {"type": "object", "properties": {"reachable": {"type": "boolean"}, "server_version": {"type": "string", "nullable": true}, "error": {"type": "string", "nullable": true}}},
-              "redis": {"type": "object", "properties": {"reachable": {"type": "boolean"}, "redis_version": {"type": "string", "nullable": true}, "error": {"type": "string", "nullable": true}}},
+              "redis": {"type": "object", "properties": {"reachable": {"type": "boolean"}, "status": {"type": "string", "enum": ["healthy", "unhealthy"]}, "connected": {"type": "boolean"}, "redis_version": {"type": "string", "nullable": true}, "error": {"type": "string", "nullable": true}}},
               "cameras": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "state": {"type": "string"}, "fps": {"type": "number"},
                 "frames_read": {"type": "integer"}, "frames_processed": {"type": "integer"}, "detector_errors": {"type": "integer"}}}},
               "router": {"type": "object", "additionalProperties": {"type": "integer"}},

@@ -3,6 +3,7 @@ import Hummingbird
 import VigilConfig
 import VigilIsolation
 import VigilPipeline
+import VigilRedisClient
 import VigilRetention
 import VigilRouter
 import VigilSinks
@@ -12,44 +13,38 @@ package struct ServiceView: Sendable {
     var cameras: [CameraLoop]
     var router: VigilRouter.Router?
     var sinks: [SinkRunner]
-    var redis: RedisAddress?
+    /// The host's Redis client; `/` reports its health check.
+    var redis: RedisClient?
     var retention: RetentionService?
     let startedAt = Date()
 
     package init(cameras: [CameraLoop] = [], router: VigilRouter.Router? = nil, sinks: [SinkRunner] = [],
-                 redis: RedisAddress? = nil, retention: RetentionService? = nil) {
+                 redis: RedisClient? = nil, retention: RetentionService? = nil) {
         self.cameras = cameras; self.router = router; self.sinks = sinks; self.redis = redis; self.retention = retention
     }
 }
 
 /// `GET /`: the service's status — PostgreSQL and Redis reachability (with versions, as the seed's
-/// health check), uptime, cameras with their state, fps, detectors and snapshots, router and sink
-/// counters, retention. 200 when PostgreSQL and Redis answer, 503 otherwise (for load balancers),
-/// with the same body. No thread is started per request: PostgreSQL is asked through the API's
-/// pool, Redis through `RedisHealth`'s one thread.
+/// health check; Redis's is the client library's `healthCheck()`, through its pool: no thread or
+/// connection per request), uptime, cameras with their state, fps, detectors and snapshots, router
+/// and sink counters, retention. 200 when PostgreSQL and Redis answer, 503 otherwise (for load
+/// balancers), with the same body.
 struct StatusController<Context: RequestContext>: Sendable {
     let repository: EventRepository
     let view: ServiceView
     let version: String
-    let redisHealth: RedisHealth
-
-    init(repository: EventRepository, view: ServiceView, version: String) {
-        self.repository = repository; self.view = view; self.version = version
-        redisHealth = RedisHealth(address: view.redis)
-    }
 
     @Sendable func status(_ request: Request, context: Context) async throws -> EditedResponse<StatusReport> {
         async let pg = postgres()
-        async let redis = redisHealth.check()
-        let (pgResult, redisResult) = await (pg, redis)
-        let ok = pgResult.version != nil && (view.redis == nil || redisResult.version != nil)
+        async let redis = view.redis?.healthCheck()
+        let (pgResult, health) = await (pg, redis)
+        let redisResult = health ?? RedisHealth(status: "unhealthy", connected: false, error: "Redis is not configured")
+        let ok = pgResult.version != nil && (view.redis == nil || redisResult.isHealthy)
         let report = StatusReport(
             version: version, status: ok ? "ok" : "degraded",
             uptimeSeconds: (Date().timeIntervalSince(view.startedAt) * 10).rounded() / 10,
-            postgres: .init(reachable: pgResult.version != nil, version: pgResult.version, error: pgResult.error,
-                            versionKey: "server_version"),
-            redis: .init(reachable: redisResult.version != nil, version: redisResult.version, error: redisResult.error,
-                         versionKey: "redis_version"),
+            postgres: .init(reachable: pgResult.version != nil, version: pgResult.version, error: pgResult.error),
+            redis: .init(redisResult),
             cameras: view.cameras.map(StatusReport.Camera.init),
             router: StatusReport.routerCounters(view.router),
             sinks: view.sinks.map { StatusReport.Sink(name: $0.name, pending: $0.queue.depth, disabled: $0.disabled != nil,
@@ -58,10 +53,10 @@ struct StatusController<Context: RequestContext>: Sendable {
         return EditedResponse(status: ok ? .ok : .serviceUnavailable, response: report)
     }
 
-    private func postgres() async -> RedisHealth.Outcome {
+    private func postgres() async -> (version: String?, error: String?) {
         do {
             let v = try await repository.withConnection { db in try db.query("SHOW server_version", [])[0, 0] ?? "" }
-            return .init(version: v, error: nil)
-        } catch { return .init(version: nil, error: "\(error)") }
+            return (v, nil)
+        } catch { return (nil, "\(error)") }
     }
 }

@@ -2,24 +2,34 @@ import Foundation
 import Hummingbird
 import VigilIsolation
 import VigilPipeline
+import VigilRedisClient
 import VigilRetention
 import VigilRouter
 import VigilSinks
 
 /// `GET /`'s body: the service, its dependencies and every running part, as Codable values.
 struct StatusReport: ResponseEncodable, Sendable {
-    struct Dependency: Encodable, Sendable {
+    /// PostgreSQL's reachability and `server_version` (the name the seed used).
+    struct Postgres: Encodable, Sendable {
         let reachable: Bool
         let version: String?
         let error: String?
-        /// "server_version" for PostgreSQL, "redis_version" for Redis (the names the seed used).
-        let versionKey: String
+        enum CodingKeys: String, CodingKey { case reachable, version = "server_version", error }
+    }
+
+    /// Redis: the client library's health check (`status`, `connected`, `redis_version`, `error`)
+    /// and `reachable`, as before it.
+    struct Redis: Encodable, Sendable {
+        let health: RedisHealth
+        init(_ health: RedisHealth) { self.health = health }
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: AnyKey.self)
-            try c.encode(reachable, forKey: AnyKey("reachable"))
-            try c.encode(version, forKey: AnyKey(versionKey))
-            try c.encode(error, forKey: AnyKey("error"))
+            try c.encode(health.connected, forKey: AnyKey("reachable"))
+            try c.encode(health.status, forKey: AnyKey("status"))
+            try c.encode(health.connected, forKey: AnyKey("connected"))
+            try c.encode(health.redisVersion, forKey: AnyKey("redis_version"))
+            try c.encode(health.error, forKey: AnyKey("error"))
         }
     }
 
@@ -91,8 +101,8 @@ struct StatusReport: ResponseEncodable, Sendable {
     let version: String
     let status: String
     let uptimeSeconds: Double
-    let postgres: Dependency
-    let redis: Dependency
+    let postgres: Postgres
+    let redis: Redis
     let cameras: [Camera]
     /// The router's counters (empty when there is no router).
     let router: [String: Int]

@@ -3,6 +3,7 @@ import Foundation
 import HostMetrics
 import Logging
 import PluginAPI
+import HostRedis
 import ServiceLifecycle
 import VigilAPI
 import VigilConfig
@@ -12,6 +13,7 @@ import VigilRetention
 import VigilRouter
 import VigilSinks
 import VigilSupport
+import VigilWorkQueue
 
 /// `vigil run`: cameras, detectors, router, sinks.
 struct RunCommand: AsyncParsableCommand {
@@ -52,8 +54,11 @@ struct RunCommand: AsyncParsableCommand {
         // that succeeds, if PostgreSQL is down now); every part below connects through it.
         let database = Database(url: databaseURL)
         await Self.migrate(database, logger: logger)
+        // One Redis client for the cache, work queues, health and plugins' store (the publisher keeps its own connection).
+        let redis = RedisService(client: RedisService.client(for: settings.redis, logger: logger), logger: logger)
+        let store = RedisSharedStore(client: redis.client)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
-                                                            logger: logger, stats: stats),
+                                                            logger: logger, stats: stats, store: store),
                                  database: database, logger: logger, stats: stats,
                                  drainTime: .milliseconds(Int(settings.sinkDrainSeconds * 1000)))
         metrics.declare(sinks: sinks.names)
@@ -67,16 +72,26 @@ struct RunCommand: AsyncParsableCommand {
         routerOptions.durableIntake = settings.durableIntake
         let router = try Router(options: routerOptions, logger: logger, stats: stats, database: database, observer: sinks)
 
-        let pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
+        var pipeline = Pipeline(config: config, settings: settings, plugins: plugins, router: router, logger: logger)
+        pipeline.store = store
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
         // Retention runs when anything is to be deleted; its status (and the snapshots' disk use) then
         // shows in / and /metrics.
         let policy = RetentionPolicy(settings: settings, config: config)
         let retention = policy.deletesAnything
             ? RetentionService(policy: policy, database: database, snapshotsDir: settings.snapshotsDir, logger: logger) : nil
+        let workQueues = WorkQueueService(
+            cameras: pipeline.makeQueueCameras(), client: redis.client, router: router,
+            host: settings.hostID ?? WorkQueueService.defaultHostID(),
+            lease: .milliseconds(Int(settings.workQueueLeaseSeconds * 1000)), logger: logger)
+        let cameraStatus = CameraStatusReporter(client: redis.client, interval: .milliseconds(Int(settings.cameraStatusSeconds * 1000)),
+                                                logger: logger) { [loops = cameras.loops, workQueues] in
+            loops.map { ($0.camera.id, .init(online: $0.state == .running, fps: $0.fps)) }
+                + workQueues.cameraStatuses.map { ($0.id, .init(online: true, fps: $0.fps)) }
+        }
         let pool = DatabasePool(database: database, size: settings.apiDatabaseConnections, logger: logger, prepare: EventRepository.prepare)
         defer { pool.shutdown() }
-        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: settings.redis,
+        let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: redis.client,
                                retention: retention)
         let api = APIServer.build(
             options: .init(host: settings.apiHost, port: settings.apiPort,
@@ -86,11 +101,15 @@ struct RunCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: [
                 // Shutdown runs in reverse: cameras stop, the router saves and publishes what is
-                // queued (handing it to the sinks), then the sinks stop and save their positions.
+                // queued (handing it to the sinks), then the sinks stop and save their positions;
+                // Redis (cache, queues) goes last.
+                .init(service: redis),
                 .init(service: sinks),
                 .init(service: RouterService(router: router)),
             ] + (retention.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
                 .init(service: APIService(app: api, logger: logger)),
+                .init(service: cameraStatus),
+                .init(service: workQueues),
                 .init(service: cameras, successTerminationBehavior: exitWhenDone ? .gracefullyShutdownGroup : .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -53,6 +53,12 @@ package struct Settings: Sendable {
     package var configPath: String
     /// Where plugin instances keep state across restarts (`STATE_DIR`, default "state").
     package var stateDir: String
+    /// How long a host's claim on work-queue jobs lasts without renewal (`WORK_QUEUE_LEASE_SECONDS`, default 10, ≥ 1).
+    package var workQueueLeaseSeconds: Double
+    /// How often each camera's status is written to the Redis cache (`CAMERA_STATUS_SECONDS`, default 10).
+    package var cameraStatusSeconds: Double
+    /// This host's name in work-queue processing lists (`VIGIL_HOST_ID`; nil: host name and process id).
+    package var hostID: String?
     /// Where relative `library` paths are looked up unless plugins.json sets `plugin_dir`
     /// (`VIGIL_PLUGIN_DIR`, default: the vigil executable's folder).
     package var pluginDir: String?
@@ -111,6 +117,9 @@ package struct Settings: Sendable {
         deadLetterDir = r.string("DEAD_LETTER_DIR", "dead-letter")
         configPath = r.string("VIGIL_CONFIG", "plugins.json")
         stateDir = r.string("STATE_DIR", "state")
+        workQueueLeaseSeconds = r.number("WORK_QUEUE_LEASE_SECONDS", 10, 1...86_400)
+        cameraStatusSeconds = r.number("CAMERA_STATUS_SECONDS", 10, 0.1...86_400)
+        hostID = r.text("VIGIL_HOST_ID")
         pluginDir = r.text("VIGIL_PLUGIN_DIR")
         logLevel = r.choice("LOG_LEVEL", "info", Self.logLevels.map { ($0, $0) })
         if !r.problems.isEmpty { throw SettingsError(problems: r.problems) }

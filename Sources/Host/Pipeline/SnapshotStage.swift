@@ -108,6 +108,13 @@ package final class SnapshotStage: @unchecked Sendable {
         thread.start()
     }
 
+    /// Writes `event`'s snapshot now, on the caller's thread, and returns the event as the router
+    /// takes it (work-queue jobs: their events are saved as a group, not one by one).
+    func writeNow(_ event: Event) -> NewEvent {
+        Self.newEvent(event, snapshotPath: enabled ? write(event) : nil)
+    }
+
+    /// Writes the snapshot; returns the path to store (relative, starting with SNAPSHOTS_DIR's name).
     private func write(_ event: Event) -> String? {
         guard let image = event.snapshot else { return nil }
         do {

@@ -87,6 +87,15 @@ package enum VisionImage {
                      baseAddress: UnsafeRawPointer(vv_frame_data(frame)!), release: { vv_frame_release(owned) })
     }
 
+    /// Reads an image file (PNG, JPEG, … as OpenCV knows them) as BGR8.
+    package static func read(path: String) throws -> Image {
+        var err = [CChar](repeating: 0, count: 512)
+        guard let frame = vv_image_read(path, &err, err.count) else {
+            throw FrameSourceError(source: path, message: String(errorBuffer: err))
+        }
+        return wrap(frame)
+    }
+
     /// Writes `image` as a PNG file.
     static func writePNG(_ image: Image, to path: String) throws {
         var err = [CChar](repeating: 0, count: 512)

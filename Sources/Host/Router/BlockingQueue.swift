@@ -44,9 +44,26 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
         return true
     }
 
+    /// Adds `items` next to each other (no other push lands between them), waiting for room like
+    /// `push` (then all of them go in, even past the capacity). False when refused or closed.
+    @discardableResult
+    package func push(contentsOf newItems: [Element], policy: OverloadPolicy = .block) -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        if items.count >= capacity { timesFull += 1 }
+        while items.count >= capacity, !closed {
+            if policy == .drop { return false }
+            condition.wait()
+        }
+        guard !closed else { return false }
+        items.append(contentsOf: newItems)
+        condition.broadcast()
+        return true
+    }
+
     /// Takes up to `max` items, waiting for at least one (up to `timeout` seconds, forever if nil).
-    /// Returns [] on timeout and nil once closed and empty.
-    package func popBatch(max: Int, timeout: Double? = nil) -> [Element]? {
+    /// Returns [] on timeout and nil once closed and empty. With `together`, a batch cut at `max`
+    /// grows past it while the next item belongs with the last one taken (a job's events).
+    package func popBatch(max: Int, timeout: Double? = nil, together: ((Element, Element) -> Bool)? = nil) -> [Element]? {
         condition.lock(); defer { condition.unlock() }
         let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
         while items.isEmpty {
@@ -73,8 +90,10 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
             items = []
             items.reserveCapacity(Swift.min(capacity, 4096))
         } else {
-            batch = Array(items.prefix(max))
-            items.removeFirst(max)
+            var take = max
+            if let together { while take < items.count, together(items[take - 1], items[take]) { take += 1 } }
+            batch = Array(items.prefix(take))
+            items.removeFirst(take)
         }
         condition.broadcast()
         return batch

@@ -53,6 +53,13 @@ package final class EventStore {
                 INSERT INTO vigil_sink_position (sink, last_id) SELECT unnest($1::text[]), COALESCE(MAX(id), 0) FROM events
                 ON CONFLICT (sink) DO NOTHING
                 """, [names.text])
+        // Work-queue jobs: claim each (queue, md5(job)) once; returns the positions of the jobs claimed now.
+        try db.prepare("claim_jobs", """
+            WITH input AS (SELECT q, j, n, ord FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS t(q, j, n, ord)),
+                 new AS (INSERT INTO vigil_queue_jobs (queue, job_md5, events) SELECT q, md5(j), n FROM input
+                         ON CONFLICT (queue, job_md5) DO NOTHING RETURNING queue, job_md5)
+            SELECT input.ord FROM input JOIN new ON new.queue = input.q AND new.job_md5 = md5(input.j) ORDER BY input.ord
+            """)
         }
         // Each process writes under a writer id of its own; a month is long enough to replay any spool.
         try db.execute("DELETE FROM vigil_writer WHERE saved_at < NOW() - INTERVAL '30 days'")
@@ -75,6 +82,33 @@ package final class EventStore {
         case .spool(let file, let bytes): result = try connection.executePrepared("insert_spooled", Self.arrays(batch) + [file, String(bytes)])
         }
         return try saved(batch, result)
+    }
+
+    /// Saves work-queue jobs' events in one transaction with their claims: the events of a job
+    /// claimed before (saved by an earlier run of the job) are left out. Returns what was saved and
+    /// the jobs claimed now (the others were saved before). `batch` holds whole jobs (each event has its `job`).
+    func insertClaiming(_ batch: [NewEvent], tag: String) throws -> (saved: [SavedEvent], claimed: [QueueJob]) {
+        var jobs: [QueueJob] = [], counts: [ObjectIdentifier: Int] = [:]
+        for event in batch {
+            guard let job = event.job else { continue }
+            if counts[ObjectIdentifier(job)] == nil { jobs.append(job) }
+            counts[ObjectIdentifier(job), default: 0] += 1
+        }
+        var queues = ArrayLiteral(), payloads = ArrayLiteral(), sizes = ArrayLiteral()
+        for job in jobs { queues.add(job.queue); payloads.add(job.payload); sizes.addRaw(String(counts[ObjectIdentifier(job)]!)) }
+        try connection.execute("BEGIN")
+        do {
+            let rows = try connection.executePrepared("claim_jobs", [queues.text, payloads.text, sizes.text])
+            let claimed = (0..<rows.count).compactMap { Int(rows[$0, 0] ?? "") }.map { jobs[$0 - 1] }
+            let ids = Set(claimed.map(ObjectIdentifier.init))
+            let keep = batch.filter { $0.job.map { ids.contains(ObjectIdentifier($0)) } ?? false }
+            let saved = keep.isEmpty ? [] : try insert(keep, recording: .batch(tag))
+            try connection.execute("COMMIT")
+            return (saved, claimed)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
     }
 
     /// The tag of the last batch `writer` committed.

@@ -55,7 +55,13 @@ final class EventWriter: @unchecked Sendable {
         while true {
             if held == nil {
                 let degraded = connection.isDown || (durable ? handled == nil : spool.hasPending)
-                guard let batch = queue.popBatch(max: maxBatch, timeout: degraded ? 0.2 : nil) else { break }
+                // A work-queue job's events stay together in one batch and take their own path (`saveJobs`).
+                guard var batch = queue.popBatch(max: maxBatch, timeout: degraded ? 0.2 : nil,
+                                                 together: { $0.job != nil && $0.job === $1.job }) else { break }
+                if batch.contains(where: { $0.job != nil }) {
+                    saveJobs(batch.filter { $0.job != nil })
+                    batch.removeAll { $0.job != nil }
+                }
                 if !batch.isEmpty { held = Held(events: batch, batch: newTag()) }
             }
             if durable { saveJournaled() } else { saveOrSpool() }
@@ -220,6 +226,50 @@ final class EventWriter: @unchecked Sendable {
             spool.remove(file: file)
             try store.forgetSpool(file: file)
         }
+    }
+
+    // MARK: Work-queue jobs
+
+    /// Work-queue jobs (`QueueJob`, from `redis-queue://` sources): their events are saved in one
+    /// transaction with the jobs' claims, so a job run twice is saved once. They are never spooled or
+    /// journaled: the job itself is the durable copy, so while PostgreSQL is unreachable the job is
+    /// reported `notSaved` and goes back to its queue. A job PostgreSQL refuses is saved alone, job by
+    /// job; one it still refuses is reported `rejected` and its events are kept in rejected.jsonl.
+    private func saveJobs(_ events: [NewEvent]) {
+        guard let store = currentStore() else {
+            Self.jobs(of: events).forEach { $0.finish(.notSaved("PostgreSQL is unavailable")) }
+            return
+        }
+        do {
+            let result = try store.insertClaiming(events, tag: newTag())
+            stats.add(.saved, result.saved.count)
+            handOn(result.saved)
+            let counts = Dictionary(grouping: result.saved, by: { ObjectIdentifier($0.event.job!) }).mapValues(\.count)
+            let claimed = Set(result.claimed.map(ObjectIdentifier.init))
+            for job in Self.jobs(of: events) {
+                job.finish(claimed.contains(ObjectIdentifier(job)) ? .saved(counts[ObjectIdentifier(job)] ?? 0) : .alreadySaved)
+            }
+        } catch let error as PostgresError where !error.isTransient {
+            let jobs = Self.jobs(of: events)
+            guard jobs.count > 1 else {
+                events.forEach { replayer.reject($0, error) }
+                logger.error("Work-queue job refused by PostgreSQL, its events kept in rejected.jsonl",
+                             metadata: ["queue.name": "\(jobs.first?.queue ?? "")", "error": "\(error)"])
+                jobs.forEach { $0.finish(.rejected("PostgreSQL refused its events: \(error)")) }
+                return
+            }
+            for job in jobs { saveJobs(events.filter { $0.job === job }) }
+        } catch {
+            logger.error("PostgreSQL write failed; work-queue jobs go back to their queue", metadata: ["error": "\(error)"])
+            dropConnection(error)
+            Self.jobs(of: events).forEach { $0.finish(.notSaved("PostgreSQL write failed: \(error)")) }
+        }
+    }
+
+    /// The distinct jobs of `events`, in order.
+    private static func jobs(of events: [NewEvent]) -> [QueueJob] {
+        var seen = Set<ObjectIdentifier>()
+        return events.compactMap { $0.job }.filter { seen.insert(ObjectIdentifier($0)).inserted }
     }
 
     // MARK: Stopping

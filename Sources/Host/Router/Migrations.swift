@@ -17,6 +17,7 @@ enum Migrations {
         Step(version: 1, name: "events table, indexes, outbox, spool and sink positions") { try $0.execute(baseSchema) },
         Step(version: 2, name: "hourly counts kept by triggers", apply: addCounts),
         Step(version: 3, name: "writer batch ids") { try $0.execute(writerSchema) },
+        Step(version: 4, name: "work-queue job claims") { try $0.execute(queueJobsSchema) },
     ]
 
     /// Brings the database to `latest`; returns the steps applied.
@@ -60,6 +61,13 @@ enum Migrations {
     static let writerSchema = """
         CREATE TABLE IF NOT EXISTS vigil_writer (writer TEXT PRIMARY KEY, last_batch TEXT NOT NULL,
           saved_at TIMESTAMP NOT NULL DEFAULT NOW())
+        """
+
+    /// One row per work-queue job whose events are saved (`redis-queue://` sources), written in the
+    /// same transaction as its events, so a job run twice is saved once.
+    static let queueJobsSchema = """
+        CREATE TABLE IF NOT EXISTS vigil_queue_jobs (queue TEXT NOT NULL, job_md5 TEXT NOT NULL, events INT NOT NULL,
+          saved_at TIMESTAMP NOT NULL DEFAULT NOW(), PRIMARY KEY (queue, job_md5))
         """
 
     /// Hourly counts per camera and type, kept by statement-level triggers on every insert, update,

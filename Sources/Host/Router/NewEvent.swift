@@ -12,6 +12,8 @@ package struct NewEvent: Sendable {
     let dataJSON: [UInt8]
     /// With DURABLE_INTAKE: where the event's line ends in the intake journal (a spool file).
     var journal: JournalMark?
+    /// The work-queue job this event belongs to (set by `Router.submit(_:job:)`); nil for camera events.
+    var job: QueueJob?
 
     package init(type: String, cameraID: String, frameNumber: Int, timestamp: Timestamp, snapshotPath: String?, data: JSONValue) {
         self.type = type; self.cameraID = cameraID; self.frameNumber = frameNumber

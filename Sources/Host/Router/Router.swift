@@ -106,6 +106,25 @@ package final class Router: @unchecked Sendable {
         return accepted
     }
 
+    /// Queues a work-queue job's events as one group: saved in one transaction with the job's claim,
+    /// never split across batches, never spooled (see `QueueJob`). Events the table cannot take are
+    /// refused alone, as in `submit(_:)`; when none is left the job is reported rejected.
+    package func submit(_ events: [NewEvent], job: QueueJob) {
+        let valid = events.filter { event in
+            guard let problem = event.validate() else { return true }
+            stats.add(.rejected)
+            logger.error("Event rejected", metadata: ["camera.id": "\(event.cameraID)", "error": "\(problem)"])
+            return false
+        }
+        guard !valid.isEmpty else { return job.finish(.rejected("every event of the job was refused")) }
+        let tagged = valid.map { event -> NewEvent in var e = event; e.job = job; return e }
+        if !queue.push(contentsOf: tagged, policy: options.overload) {
+            stats.add(.dropped, tagged.count)
+            job.finish(.notSaved("the router's queue is full or closed"))
+        }
+        reportOverloadOnce()
+    }
+
     /// Logs, once, that the queue filled up (and what the policy does about it).
     private func reportOverloadOnce() {
         guard queue.fullCount > 0 else { return }

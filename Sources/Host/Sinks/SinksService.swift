@@ -29,13 +29,13 @@ package final class SinksService: Service, SavedEventsObserver, @unchecked Senda
     /// Creates a runner per sink in plugins.json whose library loaded and accepted its config;
     /// the others are logged and left out (the rest keep running).
     package static func make(config: HostConfig, plugins: PluginSet, settings: Settings, logger: Logger,
-                     stats: RouterStats) -> [SinkRunner] {
+                     stats: RouterStats, store: (any SharedStore)? = nil) -> [SinkRunner] {
         let isolated = IsolatedPlugins(config: config, launch: .sinks(settings), logger: logger)
         return plugins.sinks.compactMap { plugin in
             do {
                 let policy = try DeliveryPolicy.read(plugin.entry, in: config, environment: settings.environment,
                                                     deadLetterDir: settings.deadLetterDir)
-                let sink = try plugins.makeSink(plugin, file: config.file, logger: logger)
+                let sink = try plugins.makeSink(plugin, environment: PluginEnvironment(store: store), file: config.file, logger: logger)
                 return SinkRunner(name: plugin.entry.name, sink: sink, policy: policy, logger: logger, stats: stats)
             } catch {
                 logger.error("Sink not started", metadata: ["error": "\(error)"])
