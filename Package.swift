@@ -4,7 +4,8 @@ import PackageDescription
 /// OpenCV from Debian's libopencv-dev.
 /// -O3 even in debug builds: motion detection is the hot loop tests and demos run.
 let openCVHeaders: [CXXSetting] = [.unsafeFlags(["-I/usr/include/opencv4", "-O3"])]
-let openCVLibraries: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio"]
+let openCVLibraries: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio",
+                                         "opencv_objdetect", "opencv_dnn", "opencv_video"]
     .map { .linkedLibrary($0) }
 let pluginAPI: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
 
@@ -56,7 +57,8 @@ let package = Package(
         // Plugins: each one .dynamic product, same shape.
         .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",
                 exclude: ["README.md"]),
-        .target(name: "Tracking", dependencies: [pluginAPI], path: "Plugins/Tracking", exclude: ["README.md"]),
+        .target(name: "Tracking", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Tracking",
+                exclude: ["README.md"]),
         .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
         .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
                 exclude: ["README.md"]),
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", pluginAPI, "VigilCurl", "VigilCrypto",
                                                          .product(name: "Hummingbird", package: "hummingbird")],
                     path: "Tests/WebhookTests"),
+        .testTarget(name: "TrackingTests", dependencies: ["Tracking", pluginAPI, "VigilVision"], path: "Tests/TrackingTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
     ]
 )
