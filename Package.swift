@@ -57,8 +57,12 @@ let package = Package(
         // Plugins: each one .dynamic product, same shape.
         .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",
                 exclude: ["README.md"]),
-        .target(name: "Tracking", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Tracking",
-                exclude: ["README.md"]),
+        // The tracking plugin's code is a library of its own (TrackingCore) so its tests can link it
+        // without the entry symbol, which every plugin defines once (vigil_plugin_entry).
+        .target(name: "Tracking", dependencies: [pluginAPI, "TrackingCore"], path: "Plugins/Tracking",
+                sources: ["TrackingPlugin.swift"]),
+        .target(name: "TrackingCore", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Tracking",
+                exclude: ["README.md", "TrackingPlugin.swift"]),
         .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
         .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
                 exclude: ["README.md"]),
@@ -69,7 +73,7 @@ let package = Package(
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", pluginAPI, "VigilCurl", "VigilCrypto",
                                                          .product(name: "Hummingbird", package: "hummingbird")],
                     path: "Tests/WebhookTests"),
-        .testTarget(name: "TrackingTests", dependencies: ["Tracking", pluginAPI, "VigilVision"], path: "Tests/TrackingTests"),
+        .testTarget(name: "TrackingTests", dependencies: ["TrackingCore", pluginAPI, "VigilVision"], path: "Tests/TrackingTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
     ]
 )

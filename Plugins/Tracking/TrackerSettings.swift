@@ -5,7 +5,7 @@ struct TrackerSettings {
     /// Seconds of frames that looked for a moving track without finding it before it is dropped.
     var maxAgeSeconds = 1.0
     /// The same for a stationary track (a parked car hidden by passers-by).
-    var stationaryMaxAgeSeconds = 60.0
+    var stationaryMaxAgeSeconds = 10.0
     /// Detections at or above this score are matched first and may start tracks (ByteTrack's high set).
     var highThreshold = 0.5
     /// Detections from this score up to `highThreshold` only extend existing tracks (ByteTrack's second pass).

@@ -21,7 +21,7 @@ struct TrackingConfig: Codable {
 
     var minHits = 3
     var maxAgeSeconds = 1.0
-    var stationaryMaxAgeSeconds = 60.0
+    var stationaryMaxAgeSeconds = 10.0
     var highThreshold = 0.5
     var lowThreshold = 0.1
     var newTrackThreshold = 0.6

@@ -3,8 +3,9 @@ import PluginAPI
 /// One camera's tracking: detects objects (in Motion's regions when Motion runs before it),
 /// follows them with the tracker, and emits `tracking` events (entered, updated on a meaningful
 /// change, left) and `line_crossing` events. Every entered track gets its left by `finish()`.
-final class TrackingDetector: SelectiveDetector {
-    let frameInterest: FrameInterest
+public final class TrackingDetector: SelectiveDetector {
+    /// Frames with motion (and one every `heartbeat_seconds`) unless `motion_only` is false.
+    public let frameInterest: FrameInterest
     private let config: TrackingConfig
     private let detector: ObjectDetector
     let tracker: Tracker
@@ -15,7 +16,8 @@ final class TrackingDetector: SelectiveDetector {
     /// Every confirmed track that ended: key → detections it had (for tests and the bench).
     private(set) var finishedHits: [Int: Int] = [:]
 
-    init(context: PluginContext) throws {
+    /// Reads and checks the config, loads the backend's files; throws a `PluginError` naming the JSON path.
+    public init(context: PluginContext) throws {
         config = try context.decodeConfig(defaults: TrackingConfig())
         try config.validate(path: context.configPath)
         detector = try ObjectDetector(config: config, path: context.configPath)
@@ -29,7 +31,8 @@ final class TrackingDetector: SelectiveDetector {
             ? (config.heartbeatSeconds > 0 ? .motion(atLeastEvery: config.heartbeatSeconds) : .motion) : .everyFrame
     }
 
-    func process(_ frame: Frame) throws -> [Event] {
+    /// Detects, tracks and reports one frame.
+    public func process(_ frame: Frame) throws -> [Event] {
         lastFrame = frame
         let time = frame.timestamp.secondsSince1970
         var result = ObjectDetector.Result(detections: [], searched: [])
@@ -51,7 +54,8 @@ final class TrackingDetector: SelectiveDetector {
         return reporter.reports(for: step, time: time).map(emit(frame))
     }
 
-    func finish() -> [Event] {
+    /// Ends every track: a `left` for each one still alive.
+    public func finish() -> [Event] {
         guard let frame = lastFrame else { return [] }
         let ended = tracker.finish()
         let out = reporter.ended(ended).map(emit(frame))

@@ -1,4 +1,5 @@
 import PluginAPI
+import TrackingCore
 
 /// The C entry symbol the host looks up (see PluginAPI's `exportPlugin`).
 @_cdecl("vigil_plugin_entry")
