@@ -54,7 +54,11 @@ public:
             model_->getBackgroundImage(background_);
             for (const auto &s : frozen) background_(s).copyTo(small_(s));
         }
-        model_->apply(small_, mask_, config_.fg_learning_rate);
+        // MOG2/KNN's own rate (-1) is 1 / min(2 * frames, history): so fast at first that a car
+        // stopping in the first minute melts into the background within a few frames. A constant
+        // 1 / history after the first frame learns the scene as well and absorbs nothing that quickly.
+        double rate = config_.fg_learning_rate >= 0 ? config_.fg_learning_rate : started_ ? 1.0 / config_.fg_history : -1;
+        model_->apply(small_, mask_, rate);
         started_ = true;
         cv::threshold(mask_, mask_, 200, 255, cv::THRESH_BINARY);  // shadows are 127
         int changed = cv::countNonZero(mask_);

@@ -142,7 +142,7 @@ typedef struct {
     int fg_shadows;              /* 1: detect shadows and leave them out of blobs (default 1) */
     int fg_working_height;       /* the model works at this height, px (default 144) */
     double fg_min_area;          /* smallest blob, share of the frame (default 0.0008) */
-    double fg_learning_rate;     /* -1: from history (default) */
+    double fg_learning_rate;     /* background update weight per frame, 0-1; -1: 1 / history (default) */
     double fg_max_foreground;    /* more than this share of the frame in foreground at once (a light change, a camera moving) reports nothing (default 0.5) */
     /* onnx */
     const char *onnx_path;       /* an ONNX model with one output in YOLOv5 (1 x N x (5 + classes)) or YOLOv8 (1 x (4 + classes) x N) layout */
