@@ -80,6 +80,9 @@ private:
         int b = out.dims == 3 ? out.size[2] : out.dims == 2 ? out.size[1] : -1;
         bool v8 = a == 4 + classes, v5 = b == 5 + classes;
         if ((wanted == 8 && v8) || (wanted == 5 && v5)) return wanted;
+        if (wanted == 0 && v8 && v5)
+            throw std::runtime_error("layout: the model's output " + shape_of(out) + " fits both YOLOv5 and YOLOv8 with " +
+                                     std::to_string(classes) + " classes: set layout to yolov5 or yolov8");
         if (wanted == 0 && v8) return 8;
         if (wanted == 0 && v5) return 5;
         std::string fits;
