@@ -57,6 +57,8 @@ final class MotionDetector: Detector {
         let now = frame.timestamp.secondsSince1970
         let moving = result.calibrating == 0 && result.lightning == 0
             && result.affected_area_percentage >= config.minAreaPercentage
+        // The chain's `motion.regions`: what moves on this frame, for the detectors after this one.
+        frame.annotations.motion = MotionRegions(boxes: moving ? Self.boxes(result) : [], calibrating: result.calibrating != 0)
         guard moving else {
             if active, now - lastMotionAt >= config.endAfterSeconds { return [end(frame)] }
             return []
@@ -79,20 +81,23 @@ final class MotionDetector: Detector {
         return [end(frame)]
     }
 
-    private func event(_ frame: Frame, _ r: vv_motion_result, state: String) -> Event {
-        var boxes: [JSONValue] = []
+    /// The regions of a result, normalised.
+    private static func boxes(_ r: vv_motion_result) -> [Box] {
         withUnsafeBytes(of: r.boxes) { raw in
             let values = raw.bindMemory(to: Float.self)
-            for i in 0..<Int(r.box_count) {
-                boxes.append(["x": .double(round4(values[i * 4])), "y": .double(round4(values[i * 4 + 1])),
-                              "width": .double(round4(values[i * 4 + 2])), "height": .double(round4(values[i * 4 + 3]))])
+            return (0..<Int(r.box_count)).map { i in
+                Box(x: Double(values[i * 4]), y: Double(values[i * 4 + 1]),
+                    width: Double(values[i * 4 + 2]), height: Double(values[i * 4 + 3]))
             }
         }
-        return Event(type: "motion", frame: frame, data: [
+    }
+
+    private func event(_ frame: Frame, _ r: vv_motion_result, state: String) -> Event {
+        Event(type: "motion", frame: frame, data: [
             "motion_intensity": .double(round4(r.motion_intensity)),
             "affected_area_percentage": .double(round4(r.affected_area_percentage)),
             "motion_state": .string(state),
-            "motion_boxes": .array(boxes),
+            "motion_boxes": .array(Self.boxes(r).map(\.json)),
         ], snapshot: config.snapshot ? frame.image : nil, snapshotKind: "motion")
     }
 

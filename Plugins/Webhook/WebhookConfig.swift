@@ -3,12 +3,14 @@ import PluginAPI
 import VigilCrypto
 
 /// The plugin's `config` object as written in plugins.json; every key but `url` has a default.
-/// `headers` is read separately (see `WebhookSettings`) because its keys are the user's own.
+/// `headers` is kept as JSON (its keys are the user's own, in the order written) and checked by
+/// `WebhookSettings`.
 struct WebhookConfig: Codable {
     var url = ""
     var secretEnv = "VIGIL_WEBHOOK_SECRET"
     var eventTypes: [String] = []
-    var cameraIds: [String] = []
+    var cameraIDs: [String] = []
+    var headers: JSONValue = .object([])
     var minConfidence: Double = 0
     var connectTimeoutMs = 5000
     var timeoutMs = 10000
@@ -40,13 +42,7 @@ struct WebhookSettings: Sendable {
     /// the secret's variable.
     init(context: PluginContext, environment: (String) -> String? = WebhookSettings.processEnvironment) throws {
         let path = context.configPath
-        var members = context.config.objectValue ?? []
-        let headerValue = members.last { $0.key == "headers" }?.value
-        members.removeAll { $0.key == "headers" }
-        let rest = PluginContext(name: context.name, cameraID: context.cameraID,
-                                 config: context.config.objectValue == nil ? context.config : .object(members),
-                                 configPath: path, logger: context.logger)
-        let config = try rest.decodeConfig(defaults: WebhookConfig())
+        let config = try context.decodeConfig(defaults: WebhookConfig())
 
         let url = config.url.trimmingCharacters(in: .whitespaces)
         guard !url.isEmpty else { throw PluginError("\(path).url: required key is missing: expected an http(s) URL") }
@@ -72,7 +68,7 @@ struct WebhookSettings: Sendable {
         }
 
         eventTypes = Set(config.eventTypes)
-        cameraIDs = Set(config.cameraIds)
+        cameraIDs = Set(config.cameraIDs)
         guard config.minConfidence.isFinite else { throw PluginError("\(path).min_confidence: expected a finite number") }
         minConfidence = config.minConfidence
         guard (1...3_600_000).contains(config.connectTimeoutMs) else {
@@ -88,7 +84,7 @@ struct WebhookSettings: Sendable {
         timeout = .milliseconds(config.timeoutMs)
         verifyTLS = config.verifyTls
         maxConnections = config.maxConnections
-        headers = try Self.readHeaders(headerValue, path: "\(path).headers")
+        headers = try Self.readHeaders(config.headers, path: "\(path).headers")
     }
 
     /// `headers`: an object of string values whose names are HTTP tokens.

@@ -102,4 +102,41 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(policy.maxAttempts, 8)
         XCTAssertEqual(policy.backoffCap, .seconds(60))
     }
+
+    func testZonesAndLinesAreReadAndCheckedWithTheirPaths() throws {
+        func camera(_ geometry: String) -> String {
+            """
+            {"cameras": [{"id": "c", "source": "v.avi", "detectors": [], \(geometry)}], "detectors": []}
+            """
+        }
+        let c = try parse(camera("""
+            "zones": {"door": [[0, 0], [0.5, 0], [0.5, 0.5]]}, "lines": {"gate": {"from": [0.5, 0], "to": [0.5, 1], "in": "right"}}
+            """))
+        XCTAssertEqual(c.cameras[0].zones, [Zone(name: "door", polygon: [Point(x: 0, y: 0), Point(x: 0.5, y: 0), Point(x: 0.5, y: 0.5)])])
+        XCTAssertEqual(c.cameras[0].lines, [CountingLine(name: "gate", from: Point(x: 0.5, y: 0), to: Point(x: 0.5, y: 1), inSide: .right)])
+        assertError(camera(#""zones": {"door": [[0, 0], [1, 1]]}"#),
+                    "plugins.json: cameras[0].zones.door: expected at least 3 points [x, y] (0–1), found 2 points")
+        assertError(camera(#""zones": {"door": [[0, 0], [1, 1], [1.5, 0]]}"#),
+                    "plugins.json: cameras[0].zones.door[2]: expected x and y between 0 and 1 (fractions of the picture), found [1.5,0]")
+        assertError(camera(#""zones": {"door": [[0, 0], [1, 1], "x"]}"#),
+                    "plugins.json: cameras[0].zones.door[2]: expected a point [x, y], found \"x\"")
+        assertError(camera(#""zones": [[0, 0]]"#),
+                    "plugins.json: cameras[0].zones: expected an object of zone name → [[x, y], …], found an array")
+        assertError(camera(#""lines": {"gate": {"from": [0, 0], "to": [1, 1], "in": "up"}}"#),
+                    "plugins.json: cameras[0].lines.gate.in: expected \"left\" or \"right\" (seen looking from \"from\" to \"to\"), found \"up\"")
+        assertError(camera(#""lines": {"gate": {"from": [0, 0]}}"#),
+                    "plugins.json: cameras[0].lines.gate: expected \"from\" and \"to\" points [x, y]")
+        assertError(camera(#""lines": {"gate": {"from": [0.2, 0.2], "to": [0.2, 0.2]}}"#),
+                    "plugins.json: cameras[0].lines.gate: \"from\" and \"to\" are the same point")
+    }
+
+    func testMaxProcessMSIsADetectorSetting() throws {
+        let c = try parse("""
+            {"cameras": [], "detectors": [{"name": "m", "library": "libMotion.so", "max_process_ms": 40}]}
+            """)
+        XCTAssertEqual(c.detectors[0].maxProcessMS, 40)
+        assertError("""
+            {"cameras": [], "detectors": [{"name": "m", "library": "libMotion.so", "max_process_ms": 0}]}
+            """, "plugins.json: detectors[0].max_process_ms: expected a number from 0.1 to 3600000, found 0")
+    }
 }

@@ -30,8 +30,7 @@ final class LoaderTests: XCTestCase {
     func testFileThatIsNotASharedObject() {
         let path = TestSupport.write("not an ELF file", to: "libText.so", in: TestSupport.tempDir())
         assertLoadError(path) {
-            XCTAssertTrue($0.hasPrefix("plugin library \(path) could not be loaded: "), $0)
-            XCTAssertTrue($0.contains("invalid ELF header") || $0.contains("too short"), $0)
+            XCTAssertEqual($0, "plugin library \(path) is truncated or not a shared library: no ELF header")
         }
     }
 
@@ -57,7 +56,7 @@ final class LoaderTests: XCTestCase {
 
     func testWrongKind() {
         assertLoadError(so("Webhook"), expecting: .detector) {
-            XCTAssertEqual($0, "\(so("Webhook")): plugin \"webhook\" is a sink, expected a detector")
+            XCTAssertEqual($0, "\(so("Webhook")) is a sink plugin (\"webhook\"), not a detector")
         }
     }
 
@@ -70,7 +69,7 @@ final class LoaderTests: XCTestCase {
         let plugins = PluginSet.load(config)
         XCTAssertEqual(plugins.failures.count, 0)
         let plugin = try XCTUnwrap(plugins.detectors["bad"])
-        XCTAssertThrowsError(try plugins.makeDetector(plugin, cameraID: "c1", file: config.file, logger: logger)) {
+        XCTAssertThrowsError(try plugins.makeDetector(plugin, camera: nil, file: config.file, logger: logger)) {
             XCTAssertEqual("\($0)", "plugins.json: detectors[0] (bad): the plugin rejected its config: detectors[0].config.threshold: must be positive")
         }
     }
@@ -82,7 +81,7 @@ final class LoaderTests: XCTestCase {
             """, file: "plugins.json", baseDir: "/", environment: [:])
         let plugins = PluginSet.load(config)
         XCTAssertThrowsError(try plugins.makeSink(try XCTUnwrap(plugins.sinks.first), file: config.file, logger: logger)) {
-            XCTAssertEqual("\($0)", "plugins.json: sinks[0] (hook): the plugin rejected its config: sinks[0].config.url: expected a string")
+            XCTAssertEqual("\($0)", "plugins.json: sinks[0] (hook): the plugin rejected its config: sinks[0].config.url: expected a string, found a number")
         }
     }
 }

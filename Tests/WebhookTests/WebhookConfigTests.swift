@@ -19,7 +19,7 @@ final class WebhookConfigTests: XCTestCase {
                        "sinks[0].config.url: expected an http(s) URL like https://hooks.example.com/vigil")
         XCTAssertEqual(error(["url": "https://", "secret_env": ""]),
                        "sinks[0].config.url: expected an http(s) URL like https://hooks.example.com/vigil")
-        XCTAssertEqual(error(["url": 5]), "sinks[0].config.url: expected a string")
+        XCTAssertEqual(error(["url": 5]), "sinks[0].config.url: expected a string, found a number")
         XCTAssertEqual(error(["url": "https://hooks.example.com/vigil", "secret_env": "VIGIL_TEST_UNSET_SECRET_VARIABLE"]),
                        "sinks[0].config.secret_env: environment variable VIGIL_TEST_UNSET_SECRET_VARIABLE is not set or empty "
                        + "(set it, or set secret_env to \"\" to send unsigned webhooks)")
@@ -33,7 +33,7 @@ final class WebhookConfigTests: XCTestCase {
         XCTAssertEqual(error(["url": "https://h.example.com", "secret_env": "", "max_connections": 0]),
                        "sinks[0].config.max_connections: expected 1 to 1024, found 0")
         XCTAssertEqual(error(["url": "https://h.example.com", "secret_env": "", "event_types": "motion"]),
-                       "sinks[0].config.event_types: expected an array")
+                       "sinks[0].config.event_types: expected an array, found a string")
         XCTAssertEqual(error(["url": "https://h.example.com", "secret_env": "", "headers": ["X-A": 1]]),
                        "sinks[0].config.headers.X-A: expected a string, found a number")
         XCTAssertEqual(error(["url": "https://h.example.com", "secret_env": "", "headers": ["webhook-id": "1"]]),
@@ -73,14 +73,12 @@ final class WebhookConfigTests: XCTestCase {
         XCTAssertEqual(settings.maxConnections, 8)
         XCTAssertTrue(settings.verifyTLS)
 
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let defaults = try JSONValue(parsing: String(decoding: try encoder.encode(WebhookConfig()), as: UTF8.self))
-        var documented = config.objectValue ?? []
-        documented.removeAll { $0.key == "url" || $0.key == "headers" }
-        var declared = defaults.objectValue ?? []
-        declared.removeAll { $0.key == "url" }
-        XCTAssertEqual(JSONValue.object(documented), JSONValue.object(declared), "README block and defaults agree")
+        // decodeConfig matches keys ignoring case and underscores (camera_ids ↔ cameraIDs): compare so.
+        func normalised(_ members: [(key: String, value: JSONValue)]) -> JSONValue {
+            .object(members.filter { $0.key != "url" }.map { (String($0.key.lowercased().filter { $0 != "_" }), $0.value) })
+        }
+        let defaults = try JSONValue(parsing: String(decoding: try JSONEncoder().encode(WebhookConfig()), as: UTF8.self))
+        XCTAssertEqual(normalised(config.objectValue ?? []), normalised(defaults.objectValue ?? []), "README block and defaults agree")
     }
 
     func testUnknownKeysAreWarnedButHeaderNamesAreNot() throws {

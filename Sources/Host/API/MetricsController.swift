@@ -13,6 +13,13 @@ struct MetricsController<Context: RequestContext>: Sendable {
             metrics.gauge("vigil_camera_fps", dims, c.fps)
             metrics.gauge("vigil_camera_frames_processed", dims, Double(c.counters.processed))
             metrics.gauge("vigil_camera_detector_errors", dims, Double(c.counters.errors))
+            for (name, n) in c.chain.stats {
+                let d = dims + [("plugin", name)]
+                metrics.gauge("vigil_detector_calls", d, Double(n.calls))
+                metrics.gauge("vigil_detector_skipped_frames", d, Double(n.skipped))
+                metrics.gauge("vigil_detector_overruns", d, Double(n.overruns))
+                metrics.gauge("vigil_detector_errors", d, Double(n.errors))
+            }
         }
         if let router = view.router { metrics.gauge("vigil_router_queue_depth", [], Double(router.queued)) }
         for s in view.sinks {

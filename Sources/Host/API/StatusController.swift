@@ -40,7 +40,14 @@ struct StatusController<Context: RequestContext>: Sendable {
             out.append(contentsOf: "{\"id\": ".utf8); str(c.camera.id)
             out.append(contentsOf: ", \"state\": \"\(c.state.rawValue)\"".utf8)
             out.append(contentsOf: String(format: ", \"fps\": %.2f", c.fps).utf8)
-            out.append(contentsOf: ", \"frames_read\": \(n.read), \"frames_processed\": \(n.processed), \"detector_errors\": \(n.errors)}".utf8)
+            out.append(contentsOf: ", \"frames_read\": \(n.read), \"frames_processed\": \(n.processed), \"detector_errors\": \(n.errors)".utf8)
+            out.append(contentsOf: ", \"detectors\": [".utf8)
+            for (j, (name, d)) in c.chain.stats.enumerated() {
+                if j > 0 { out.append(contentsOf: ", ".utf8) }
+                out.append(contentsOf: "{\"name\": ".utf8); str(name)
+                out.append(contentsOf: ", \"calls\": \(d.calls), \"skipped_frames\": \(d.skipped), \"overruns\": \(d.overruns), \"errors\": \(d.errors)}".utf8)
+            }
+            out.append(contentsOf: "]}".utf8)
         }
         out.append(contentsOf: "], \"router\": {".utf8)
         if let router = view.router {

@@ -39,13 +39,14 @@ struct CheckCommand: ParsableCommand {
     static func check(settings: Settings, logger: Logger) throws -> Report {
         let config = try HostConfig.load(path: settings.configPath, environment: settings.environment)
         let plugins = PluginSet.load(config)
-        var report = Report(warnings: config.warnings, errors: plugins.failures.map(\.description), cameras: config.cameras.count)
+        var report = Report(warnings: config.warnings + plugins.warnings.map(\.description),
+                            errors: plugins.failures.map(\.description), cameras: config.cameras.count)
         for entry in config.detectors {
             guard let plugin = plugins.detectors[entry.name] else { continue }
-            let cameras = config.cameras.filter { $0.detectors.contains(entry.name) }.map(\.id)
+            let cameras = config.cameras.filter { $0.detectors.contains(entry.name) }
             do {
                 for camera in cameras.isEmpty ? [nil] : cameras.map(Optional.some) {
-                    _ = try plugins.makeDetector(plugin, cameraID: camera, file: config.file, logger: logger)
+                    _ = try plugins.makeDetector(plugin, camera: camera, file: config.file, logger: logger)
                 }
                 report.lines.append(line(plugin))
             } catch { report.errors.append("\(error)") }

@@ -38,6 +38,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let plugins = PluginSet.load(config)
         plugins.failures.forEach { logger.error("Plugin not loaded", metadata: ["error": "\($0)"]) }
+        plugins.warnings.forEach { logger.warning("Plugin built by another toolchain", metadata: ["warning": "\($0)"]) }
         let metrics = VigilMetrics()
         let stats = RouterStats(metrics: metrics)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,

@@ -17,6 +17,10 @@ struct CameraConfig: Sendable, Equatable {
     let detectors: [String]
     /// At most this many events per second leave the camera (token bucket, burst = rate); nil: no limit.
     let maxEventsPerSecond: Double?
+    /// Named areas of the picture, handed to every detector of the camera.
+    var zones: [Zone] = []
+    /// Counting lines, handed to every detector of the camera.
+    var lines: [CountingLine] = []
     /// Where it is in plugins.json, e.g. `cameras[0]`.
     let path: String
 }
@@ -33,6 +37,8 @@ struct PluginEntry: Sendable, Equatable {
     let path: String
     /// Host-side delivery settings (sinks only).
     let delivery: JSONValue
+    /// A `process` call taking longer is logged and counted (detectors only; nil: no deadline).
+    var maxProcessMS: Double? = nil
 }
 
 /// plugins.json: cameras, detectors, sinks and where plugin libraries live.
@@ -97,6 +103,7 @@ struct HostConfig: Sendable {
                 realtime: try cam.bool("realtime", default: false),
                 detectors: names,
                 maxEventsPerSecond: try cam.number("max_events_per_second", default: nil, range: 0.001...1_000_000),
+                zones: try CameraGeometry.zones(&cam), lines: try CameraGeometry.lines(&cam),
                 path: cam.path))
             if try !cam.bool("enabled", default: true) { cameras.removeLast() }
             warnings += cam.unknownKeys().map { "\(file): \($0): unknown key (ignored)" }
@@ -118,16 +125,21 @@ struct HostConfig: Sendable {
             let config = entry.value("config") ?? .object([])
             guard case .object = config else { throw entry.error("config", "expected an object, found \(config.typeName)") }
             let delivery = key == "sinks" ? (entry.value("delivery") ?? .object([])) : .null
+            let maxProcessMS = key == "detectors" ? try entry.number("max_process_ms", default: nil, range: 0.1...3_600_000) : nil
             let enabled = try entry.bool("enabled", default: true)
             warnings += entry.unknownKeys().map { "\(root.file): \($0): unknown key (ignored)" }
             if enabled {
-                result.append(PluginEntry(name: name, library: library, config: config, path: entry.path, delivery: delivery))
+                result.append(PluginEntry(name: name, library: library, config: config, path: entry.path, delivery: delivery,
+                                          maxProcessMS: maxProcessMS))
             }
         }
         return result
     }
 
     static func looksLikeURL(_ s: String) -> Bool { s.contains("://") }
+
+    /// `path` made absolute against the working directory.
+    static func absolute(_ path: String) -> String { resolve(path, in: FileManager.default.currentDirectoryPath) }
 
     static func resolve(_ path: String, in base: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path

@@ -10,6 +10,8 @@ struct Settings: Sendable {
     var channel: String
     /// Where snapshot PNGs are written (`SNAPSHOTS_DIR`, default "snapshots").
     var snapshotsDir: String
+    /// Where plugin instances keep state across restarts (`STATE_DIR`, default "state").
+    var stateDir: String
     /// Whether snapshots are written (`ENABLE_SNAPSHOTS`, default true).
     var enableSnapshots: Bool
     /// REST API port (`API_PORT`, default 8069; 0 picks a free port).
@@ -60,6 +62,7 @@ struct Settings: Sendable {
         }
         channel = env["REDIS_CHANNEL_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "events"
         snapshotsDir = env["SNAPSHOTS_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "snapshots"
+        stateDir = env["STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "state"
         enableSnapshots = try flag("ENABLE_SNAPSHOTS", true)
         apiPort = try int("API_PORT", 8069, 0...65535)
         apiHost = env["API_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "0.0.0.0"

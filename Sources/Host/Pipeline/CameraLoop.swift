@@ -2,22 +2,16 @@ import Foundation
 import Logging
 import PluginAPI
 
-/// A detector instance bound to one camera.
-struct BoundDetector {
-    let name: String
-    let detector: any Detector
-}
-
-/// One camera: reads frames, samples them at the detect fps, hands each to the camera's
-/// detectors and emits their events. Runs on its own thread; a detector error is logged with
+/// One camera: reads frames, samples them at the detect fps, runs each through the camera's
+/// detector chain, which emits their events. Runs on its own thread; a detector error is logged with
 /// `plugin.name` and never stops the camera; a dropped stream is reopened with backoff.
 final class CameraLoop: @unchecked Sendable {
     enum State: String, Sendable { case starting, running, reconnecting, finished, failed, stopped }
 
     let camera: CameraConfig
-    private let detectors: [BoundDetector]
+    /// The camera's detectors, in order.
+    let chain: DetectorChain
     private let opener: any FrameSourceOpener
-    private let emit: @Sendable ([Event]) -> Void
     private let onEnd: @Sendable () -> Void
     private let logger: Logger
     private let lock = NSLock()
@@ -25,14 +19,13 @@ final class CameraLoop: @unchecked Sendable {
     private var _state = State.starting
     private(set) var framesRead = 0
     private(set) var framesProcessed = 0
-    private(set) var detectorErrors = 0
     private var rateWindowStart = DispatchTime.now().uptimeNanoseconds
     private var rateWindowFrames = 0
     private var measuredFPS = 0.0
 
-    init(camera: CameraConfig, detectors: [BoundDetector], opener: any FrameSourceOpener, logger: Logger,
-         emit: @escaping @Sendable ([Event]) -> Void, onEnd: @escaping @Sendable () -> Void = {}) {
-        self.camera = camera; self.detectors = detectors; self.opener = opener; self.emit = emit; self.onEnd = onEnd
+    init(camera: CameraConfig, chain: DetectorChain, opener: any FrameSourceOpener, logger: Logger,
+         onEnd: @escaping @Sendable () -> Void = {}) {
+        self.camera = camera; self.chain = chain; self.opener = opener; self.onEnd = onEnd
         var logger = logger
         logger[metadataKey: "camera.id"] = "\(camera.id)"
         self.logger = logger
@@ -49,8 +42,9 @@ final class CameraLoop: @unchecked Sendable {
 
     /// A consistent reading of the loop's counters, for the status page and metrics.
     var counters: (read: Int, processed: Int, errors: Int) {
+        let errors = chain.stats.reduce(0) { $0 + $1.counters.errors }
         lock.lock(); defer { lock.unlock() }
-        return (framesRead, framesProcessed, detectorErrors)
+        return (framesRead, framesProcessed, errors)
     }
     private func set(_ s: State) { lock.lock(); _state = s; lock.unlock() }
     private var stopping: Bool { lock.lock(); defer { lock.unlock() }; return stopRequested }
@@ -126,7 +120,8 @@ final class CameraLoop: @unchecked Sendable {
                 }
                 if step > 1 { frameNumber += source.skip(step - 1) }
             }
-            process(Frame(cameraID: camera.id, number: number, timestamp: Timestamp(secondsSince1970: wall), image: image))
+            process(Frame(cameraID: camera.id, number: number, timestamp: Timestamp(secondsSince1970: wall), image: image,
+                          annotations: FrameAnnotations()))
         }
         return true
     }
@@ -142,23 +137,11 @@ final class CameraLoop: @unchecked Sendable {
             rateWindowFrames = 0
         }
         lock.unlock()
-        for bound in detectors {
-            do {
-                let events = try bound.detector.process(frame)
-                if !events.isEmpty { emit(events) }
-            } catch {
-                lock.lock(); detectorErrors += 1; lock.unlock()
-                logger.error("Detector failed on a frame", metadata: ["plugin.name": "\(bound.name)",
-                             "frame": "\(frame.number)", "error": "\(error)"])
-            }
-        }
+        chain.process(frame)
     }
 
     private func finish() {
-        for bound in detectors {
-            let events = bound.detector.finish()
-            if !events.isEmpty { emit(events) }
-        }
+        chain.finish()
         onEnd()
         logger.info("Camera stopped", metadata: ["state": "\(state.rawValue)", "frames": "\(framesRead)"])
     }

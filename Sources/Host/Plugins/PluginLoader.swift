@@ -4,6 +4,9 @@ import PluginAPI
 /// Why a plugin library could not be used. Each case names the file.
 enum PluginLoadError: Error, CustomStringConvertible, Equatable {
     case fileMissing(path: String)
+    case unreadable(path: String, reason: String)
+    case notSharedLibrary(path: String, reason: String)
+    case foreign(path: String, reason: String)
     case notLoadable(path: String, reason: String)
     case noEntrySymbol(path: String, reason: String)
     case abiMismatch(path: String, plugin: UInt32, host: UInt32)
@@ -14,6 +17,12 @@ enum PluginLoadError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .fileMissing(let path):
             return "plugin library \(path) does not exist"
+        case .unreadable(let path, let reason):
+            return "plugin library \(path) cannot be read: \(reason)"
+        case .notSharedLibrary(let path, let reason):
+            return "plugin library \(path) is truncated or not a shared library: \(reason)"
+        case .foreign(let path, let reason):
+            return "plugin library \(path) cannot run here: \(reason)"
         case .notLoadable(let path, let reason):
             return "plugin library \(path) could not be loaded: \(reason)"
         case .noEntrySymbol(let path, let reason):
@@ -23,13 +32,15 @@ enum PluginLoadError: Error, CustomStringConvertible, Equatable {
         case .badDescriptor(let path):
             return "\(path): \(PluginABI.entrySymbol) returned no plugin descriptor"
         case .wrongKind(let path, let plugin, let expected, let actual):
-            return "\(path): plugin \"\(plugin)\" is a \(actual.rawValue), expected a \(expected.rawValue)"
+            return "\(path) is a \(actual.rawValue) plugin (\"\(plugin)\"), not a \(expected.rawValue)"
         }
     }
 }
 
-/// A plugin library loaded with dlopen. Loaded libraries stay mapped for the life of the process
-/// (Swift metadata from a plugin cannot be safely unloaded); failed loads are closed at once.
+/// A plugin library loaded with dlopen. A library is never unmapped once opened: opening a Swift
+/// library registers its type metadata with the Swift runtime, which keeps pointers into it, so
+/// every `dlopen` uses RTLD_NODELETE (a later `dlclose` only drops the handle) and a library whose
+/// entry ran is kept even when it is refused (wrong kind). Files are checked (ELF headers) first.
 final class PluginLibrary: @unchecked Sendable {
     /// The file it was loaded from.
     let path: String
@@ -37,34 +48,49 @@ final class PluginLibrary: @unchecked Sendable {
     let descriptor: PluginDescriptor
     /// The ABI version the plugin reported (equal to the host's).
     let abi: UInt32
+    /// The compiler that built it (the `clang version …` line of its `.comment` section), if known.
+    let toolchain: String?
 
-    private init(path: String, descriptor: PluginDescriptor, abi: UInt32) {
-        self.path = path; self.descriptor = descriptor; self.abi = abi
+    private init(path: String, descriptor: PluginDescriptor, abi: UInt32, toolchain: String?) {
+        self.path = path; self.descriptor = descriptor; self.abi = abi; self.toolchain = toolchain
     }
 
     /// Loads `path`, checks its ABI through the C entry symbol alone, then takes its descriptor.
     static func load(path: String, expecting kind: PluginKind? = nil) throws -> PluginLibrary {
         guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError.fileMissing(path: path) }
-        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        let info: ELFInfo
+        do { info = try ELFCheck.check(path: path) } catch let problem as ELFCheck.Problem {
+            switch problem {
+            case .unreadable(let reason): throw PluginLoadError.unreadable(path: path, reason: reason)
+            case .notSharedObject(let reason): throw PluginLoadError.notSharedLibrary(path: path, reason: reason)
+            case .foreign(let reason): throw PluginLoadError.foreign(path: path, reason: reason)
+            }
+        }
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             throw PluginLoadError.notLoadable(path: path, reason: lastDLError())
         }
-        do {
-            let library = try take(handle: handle, path: path)
-            if let kind, library.descriptor.kind != kind {
-                throw PluginLoadError.wrongKind(path: path, plugin: library.descriptor.name,
-                                                expected: kind, actual: library.descriptor.kind)
-            }
-            return library
-        } catch {
-            dlclose(handle)
-            throw error
+        let library = try take(handle: handle, path: path, toolchain: info.toolchain)
+        if let kind, library.descriptor.kind != kind {
+            // The entry ran and Swift types were touched: the handle stays open for good.
+            throw PluginLoadError.wrongKind(path: path, plugin: library.descriptor.name,
+                                            expected: kind, actual: library.descriptor.kind)
         }
+        return library
     }
 
-    private static func take(handle: UnsafeMutableRawPointer, path: String) throws -> PluginLibrary {
+    /// True when the plugin was built by another compiler than this vigil (a warning: Swift on
+    /// Linux has no stable ABI, such a plugin may crash; rebuild it with vigil's toolchain).
+    var toolchainDiffers: Bool {
+        guard let toolchain, let host = ELFCheck.hostToolchain else { return false }
+        return toolchain != host
+    }
+
+    private static func take(handle: UnsafeMutableRawPointer, path: String, toolchain: String?) throws -> PluginLibrary {
         _ = dlerror()
         guard let symbol = dlsym(handle, PluginABI.entrySymbol) else {
-            throw PluginLoadError.noEntrySymbol(path: path, reason: lastDLError())
+            let reason = lastDLError()
+            dlclose(handle)  // nothing of it ran but its initialisers; RTLD_NODELETE keeps it mapped anyway
+            throw PluginLoadError.noEntrySymbol(path: path, reason: reason)
         }
         let entry = unsafeBitCast(symbol, to: PluginEntryFunction.self)
         let host = PluginABI.version
@@ -78,7 +104,7 @@ final class PluginLibrary: @unchecked Sendable {
         guard let descriptor = Unmanaged<AnyObject>.fromOpaque(out).takeRetainedValue() as? PluginDescriptor else {
             throw PluginLoadError.badDescriptor(path: path)
         }
-        return PluginLibrary(path: path, descriptor: descriptor, abi: pluginABI)
+        return PluginLibrary(path: path, descriptor: descriptor, abi: pluginABI, toolchain: toolchain)
     }
 
     private static func lastDLError() -> String {

@@ -22,14 +22,23 @@ struct PluginSet: Sendable {
     let sinks: [LoadedPlugin]
     /// Entries that failed to load, with the reason (the rest still work).
     let failures: [PluginSetError]
+    /// Libraries that loaded but deserve a word (built by another Swift toolchain).
+    let warnings: [PluginSetError]
 
     /// Loads every library; failures are collected, not thrown, so one bad .so does not stop the rest.
     static func load(_ config: HostConfig) -> PluginSet {
         var failures: [PluginSetError] = []
+        var warnings: [PluginSetError] = []
         func load(_ entry: PluginEntry, _ kind: PluginKind) -> LoadedPlugin? {
             let path = HostConfig.resolve(entry.library, in: config.pluginDir)
             do {
-                return LoadedPlugin(entry: entry, library: try PluginLibrary.load(path: path, expecting: kind))
+                let library = try PluginLibrary.load(path: path, expecting: kind)
+                if library.toolchainDiffers {
+                    warnings.append(PluginSetError(file: config.file, entry: entry, reason:
+                        "\(path) was built by \"\(library.toolchain ?? "?")\", this vigil by \"\(ELFCheck.hostToolchain ?? "?")\": "
+                        + "rebuild the plugin with vigil's Swift toolchain (Swift has no stable ABI on Linux; it may crash)"))
+                }
+                return LoadedPlugin(entry: entry, library: library)
             } catch {
                 failures.append(PluginSetError(file: config.file, entry: entry, reason: "\(error)"))
                 return nil
@@ -38,20 +47,32 @@ struct PluginSet: Sendable {
         var detectors: [String: LoadedPlugin] = [:]
         for entry in config.detectors { detectors[entry.name] = load(entry, .detector) }
         let sinks = config.sinks.compactMap { load($0, .sink) }
-        return PluginSet(detectors: detectors, sinks: sinks, failures: failures)
+        return PluginSet(detectors: detectors, sinks: sinks, failures: failures, warnings: warnings)
     }
 
-    /// Creates a detector instance for one camera; a rejected config names the JSON path.
-    func makeDetector(_ plugin: LoadedPlugin, cameraID: String?, file: String, logger: Logger) throws -> any Detector {
-        let context = Self.context(plugin, cameraID: cameraID, logger: logger)
+    /// Creates a detector instance for one camera (nil: a check without a camera); a rejected
+    /// config names the JSON path.
+    func makeDetector(_ plugin: LoadedPlugin, camera: CameraConfig?, emitter: EventEmitter? = nil,
+                      environment: PluginEnvironment = PluginEnvironment(), file: String, logger: Logger) throws -> any Detector {
+        var context = Self.context(plugin, cameraID: camera?.id, logger: logger)
+        context.zones = camera?.zones ?? []
+        context.lines = camera?.lines ?? []
+        context.emitter = emitter
+        context.snapshots = environment.snapshots
+        context.store = environment.store
+        context.stateDirectory = environment.stateDirectory(for: plugin.entry.name, camera: camera?.id, logger: logger)
         do { return try plugin.descriptor.makeDetector(context) } catch {
             throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
         }
     }
 
     /// Creates a sink instance; a rejected config names the JSON path.
-    func makeSink(_ plugin: LoadedPlugin, file: String, logger: Logger) throws -> any Sink {
-        let context = Self.context(plugin, cameraID: nil, logger: logger)
+    func makeSink(_ plugin: LoadedPlugin, environment: PluginEnvironment = PluginEnvironment(), file: String,
+                  logger: Logger) throws -> any Sink {
+        var context = Self.context(plugin, cameraID: nil, logger: logger)
+        context.snapshots = environment.snapshots
+        context.store = environment.store
+        context.stateDirectory = environment.stateDirectory(for: plugin.entry.name, camera: nil, logger: logger)
         do { return try plugin.descriptor.makeSink(context) } catch {
             throw PluginSetError(file: file, entry: plugin.entry, reason: "the plugin rejected its config: \(error)")
         }
