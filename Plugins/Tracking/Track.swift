@@ -46,6 +46,12 @@ final class Track {
     /// The box the filter expects now.
     var predictedBox: Box { filter.box }
 
+    /// How far the last sighting is from the first, in box sizes (the larger side of the first box).
+    var travel: Double {
+        let a = firstBox.center, b = lastBox.center
+        return ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() / max(firstBox.width, firstBox.height, 1e-6)
+    }
+
     /// Seconds between the first and the last sighting.
     var dwellSeconds: Double { lastTime - firstTime }
 
@@ -85,7 +91,7 @@ final class Track {
         verified = similarity >= settings.appearanceThreshold
         guard verified else { return false }
         if !stationary { stationary = true; filter.stop() }
-        seen(time: time, frame: frame)
+        lastTime = time; lastFrame = frame; seenNow = true
         return true
     }
 

@@ -77,7 +77,9 @@ final class Tracker {
                 continue
             }
             if let template = track.template, let now = probe?.patch(track.lastBox),
-               track.verify(similarity: Appearance.similarity(template, now), time: time, frame: frame, settings: settings) {
+               track.verify(similarity: Appearance.similarity(template, now), time: time, frame: frame, settings: settings),
+               !(looked[t] && settings.detectorSeesStill) {
+                track.missedSeconds = 0
                 continue
             }
             guard looked[t] || (track.stationary && !track.verified) else { continue }
@@ -92,7 +94,7 @@ final class Tracker {
             nextKey += 1
         }
         tracks = tracks.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        for track in tracks where !track.confirmed && track.hits >= settings.minHits {
+        for track in tracks where !track.confirmed && track.hits >= settings.minHits && track.travel >= settings.confirmTravel {
             track.confirm(id: nextID)
             nextID += 1
             step.entered.append(track)

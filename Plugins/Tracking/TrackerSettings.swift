@@ -25,6 +25,14 @@ struct TrackerSettings {
     var stationaryTolerance = 0.25
     /// A stationary track that is not detected is still there while its look matches this well (−1…1).
     var appearanceThreshold = 0.5
+    /// A track must also have travelled this many box sizes from where it was first seen to be
+    /// confirmed (0: no such rule). Background subtraction reports exposure changes and ghosts
+    /// as blobs that never move; anything it should report moved to get there.
+    var confirmTravel = 0.0
+    /// True when the detector reports still objects (hog, cascade, onnx): a still track it looked
+    /// at and missed is counted missing even when its look matches (a false detection on a
+    /// static thing must not live for ever). False for foreground, which hides still tracks on purpose.
+    var detectorSeesStill = true
     /// The most a single frame adds to `missedSeconds` (a long gap between frames is not a long absence).
     var maxMissStepSeconds = 1.0
 }

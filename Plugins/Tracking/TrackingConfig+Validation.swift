@@ -27,7 +27,7 @@ extension TrackingConfig {
         }
         let ranges: [(String, Double, ClosedRange<Double>)] = [
             ("heartbeat_seconds", heartbeatSeconds, 0...3600), ("region_padding", regionPadding, 0...4),
-            ("min_hits", Double(minHits), 1...1000), ("max_age_seconds", maxAgeSeconds, 0...3600),
+            ("min_hits", Double(minHits), 1...1000), ("confirm_travel", confirmTravel ?? 0, 0...100), ("max_age_seconds", maxAgeSeconds, 0...3600),
             ("stationary_max_age_seconds", stationaryMaxAgeSeconds, 0...86400),
             ("high_threshold", highThreshold, 0...1), ("low_threshold", lowThreshold, 0...1),
             ("new_track_threshold", newTrackThreshold, 0...1), ("iou_threshold", iouThreshold, 0...1),

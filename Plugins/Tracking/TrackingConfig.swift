@@ -20,6 +20,8 @@ struct TrackingConfig: Codable {
     var regionPadding = 0.25
 
     var minHits = 3
+    /// Box sizes a track must travel before it is confirmed; nil: 0.5 for foreground, 0 otherwise.
+    var confirmTravel: Double?
     var maxAgeSeconds = 1.0
     var stationaryMaxAgeSeconds = 10.0
     var highThreshold = 0.5
@@ -102,7 +104,9 @@ struct TrackingConfig: Codable {
         TrackerSettings(minHits: minHits, maxAgeSeconds: maxAgeSeconds, stationaryMaxAgeSeconds: stationaryMaxAgeSeconds,
                         highThreshold: highThreshold, lowThreshold: lowThreshold, newTrackThreshold: newTrackThreshold,
                         iouThreshold: iouThreshold, maxCenterDistance: maxCenterDistance, stationarySeconds: stationarySeconds,
-                        stationaryTolerance: stationaryTolerance, appearanceThreshold: appearanceThreshold)
+                        stationaryTolerance: stationaryTolerance, appearanceThreshold: appearanceThreshold,
+                        confirmTravel: confirmTravel ?? (backend == "foreground" ? 0.5 : 0),
+                        detectorSeesStill: backend != "foreground")
     }
 
     var reporterSettings: TrackReporter.Settings {

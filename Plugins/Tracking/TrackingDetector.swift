@@ -37,9 +37,11 @@ public final class TrackingDetector: SelectiveDetector {
         let time = frame.timestamp.secondsSince1970
         var result = ObjectDetector.Result(detections: [], searched: [])
         let motion = frame.annotations.motion
-        if config.useMotionRegions, let motion, !motion.calibrating {
-            // Motion ran: look where it saw change (nowhere on a still frame: only still tracks are verified).
-            if !motion.boxes.isEmpty {
+        if config.useMotionRegions, let motion {
+            // Motion ran: look where it saw change; nowhere on a still frame (only still tracks are
+            // verified) or while it calibrates (a whole-frame look then would let static false
+            // detections in, which no motion would ever look at again).
+            if !motion.calibrating, !motion.boxes.isEmpty {
                 freezeStillTracks()
                 result = try detector.detect(frame.image, regions: motion.boxes)
             }

@@ -39,10 +39,11 @@ public:
     void detect(const cv::Mat &bgr, const cv::Rect &, std::vector<vv::Found> &out) override {
         int h = std::min(config_.fg_working_height, bgr.rows);
         int w = std::max(1, int(std::lround(double(bgr.cols) * h / bgr.rows)));
-        if (w != small_.cols || h != small_.rows) model_->clear();  // a new size starts a new model
+        if (w != small_.cols || h != small_.rows) { model_->clear(); reference_ = 0; }  // a new size starts a new model
         if (w == bgr.cols && h == bgr.rows) bgr.copyTo(small_);
         else cv::resize(bgr, small_, cv::Size(w, h), 0, 0, cv::INTER_AREA);
         double sx = double(w) / bgr.cols, sy = double(h) / bgr.rows;
+        compensate_exposure();
 
         std::vector<cv::Rect> frozen;
         for (const auto &r : frozen_) {
@@ -81,6 +82,27 @@ public:
     }
 
 private:
+    // Cameras change their exposure when something bright or dark fills the view (a white car
+    // seen from above darkens the whole picture): the model would see a new scene. Each frame is
+    // scaled so its median brightness matches a reference that follows the scene slowly (day to
+    // night), within 0.5x to 2x. The median ignores objects covering less than half the frame.
+    void compensate_exposure() {
+        int histogram[256] = {0};
+        const int n = small_.rows * small_.cols;
+        for (int y = 0; y < small_.rows; ++y) {
+            const uint8_t *p = small_.ptr<uint8_t>(y);
+            for (int x = 0; x < small_.cols; ++x, p += 3) ++histogram[(p[0] + 2 * p[1] + p[2]) >> 2];
+        }
+        int median = 0;
+        for (int count = 0; median < 255 && (count += histogram[median]) < n / 2;) ++median;
+        if (median < 8) return;  // too dark to measure: leave it
+        if (reference_ <= 0) reference_ = median;
+        double gain = std::clamp(reference_ / median, 0.5, 2.0);
+        reference_ += 0.002 * (median - reference_);
+        if (std::abs(gain - 1.0) > 0.01) small_.convertTo(small_, -1, gain, 0);
+    }
+
+    double reference_ = 0;
     vv_detector_config config_;
     cv::Ptr<cv::BackgroundSubtractor> model_;
     cv::Mat small_, mask_, background_, labels_, stats_, centroids_, open_, close_;

@@ -96,8 +96,9 @@ final class TrackerTests: XCTestCase {
         XCTAssertEqual(later.flatMap(\.left).count, 1)
     }
 
+    /// As with a background model (foreground), which stops reporting a parked car.
     func testAParkedObjectKeepsItsIDForTenMinutesAndLeavesOnce() {
-        let settings = TrackerSettings(stationaryMaxAgeSeconds: 5)
+        let settings = TrackerSettings(stationaryMaxAgeSeconds: 5, detectorSeesStill: false)
         let tracker = Tracker(settings: settings)
         var present = true
         let probe = Probe { box in
@@ -133,5 +134,17 @@ final class TrackerTests: XCTestCase {
         let left = steps.flatMap(\.left)
         XCTAssertEqual(left.count, 1)
         XCTAssertEqual(left.first?.lastFrame, 39)
+    }
+
+    /// A detector that does report still objects (hog, onnx) looked at a still track for
+    /// stationary_max_age and never found it: it goes, even though the picture there is unchanged
+    /// (a false detection on a static thing must not live for ever).
+    func testAStillTrackTheDetectorKeepsMissingIsDroppedDespiteItsLook() {
+        let tracker = Tracker(settings: TrackerSettings(stationaryMaxAgeSeconds: 3))
+        let probe = Probe { _ in Self.texture }
+        let steps = run(tracker, frames: 0..<120, probe: probe) { f in f < 40 ? [self.person(0.3)] : [] }
+        XCTAssertEqual(steps.flatMap(\.left).count, 1)
+        let leftAt = steps.firstIndex { !$0.left.isEmpty } ?? -1
+        XCTAssertEqual(leftAt, 40 + 31, accuracy: 2, "after 3 s of misses")
     }
 }

@@ -129,6 +129,6 @@ final class MotionGate {
                 boxes.append(Box(x: Double(v[i * 4]), y: Double(v[i * 4 + 1]), width: Double(v[i * 4 + 2]), height: Double(v[i * 4 + 3])))
             }
         }
-        return MotionRegions(boxes: r.affected_area_percentage >= 0.2 ? boxes : [], calibrating: r.calibrating != 0 || r.lightning != 0)
+        return MotionRegions(boxes: r.affected_area_percentage >= 0.2 ? boxes : [], calibrating: r.calibrating != 0)
     }
 }
