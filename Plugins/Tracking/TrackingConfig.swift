@@ -49,7 +49,7 @@ struct TrackingConfig: Codable {
         var detector = "default"
         var hitThreshold = -0.5
         var upscale = 1.5
-        var scaleStep = 1.1
+        var scaleStep = 1.2
     }
 
     struct Cascade: Codable {
@@ -67,7 +67,7 @@ struct TrackingConfig: Codable {
         /// 0: the method's default (MOG2 16, KNN 400).
         var threshold = 0.0
         var shadows = true
-        var workingHeight = 144
+        var workingHeight = 120
         var minArea = 0.0008
         var learningRate = -1.0
         var maxForeground = 0.5

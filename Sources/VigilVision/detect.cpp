@@ -24,12 +24,12 @@ extern "C" void vv_detector_config_default(vv_detector_config *c) {
     c->backend = VV_DETECT_HOG;
     c->region_padding = 0.25;
     c->hog_upscale = 1.5;
-    c->hog_scale_step = 1.1;
+    c->hog_scale_step = 1.2;
     c->cascade_scale_step = 1.1;
     c->cascade_min_neighbors = 3;
     c->fg_history = 500;
     c->fg_shadows = 1;
-    c->fg_working_height = 144;
+    c->fg_working_height = 120;
     c->fg_min_area = 0.0008;
     c->fg_learning_rate = -1;
     c->fg_max_foreground = 0.5;

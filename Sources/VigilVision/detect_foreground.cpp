@@ -41,7 +41,7 @@ public:
         int w = std::max(1, int(std::lround(double(bgr.cols) * h / bgr.rows)));
         if (w != small_.cols || h != small_.rows) { model_->clear(); reference_ = 0; }  // a new size starts a new model
         if (w == bgr.cols && h == bgr.rows) bgr.copyTo(small_);
-        else cv::resize(bgr, small_, cv::Size(w, h), 0, 0, cv::INTER_AREA);
+        else cv::resize(bgr, small_, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
         double sx = double(w) / bgr.cols, sy = double(h) / bgr.rows;
         compensate_exposure();
 

@@ -128,7 +128,7 @@ typedef struct {
     int hog_daimler;             /* 0: the default 64x128 people detector, 1: Daimler's 48x96 one */
     double hog_hit_threshold;    /* SVM distance a window must exceed (default 0) */
     double hog_upscale;          /* the picture is enlarged by this first, so people smaller than the window are found (default 1.5) */
-    double hog_scale_step;       /* pyramid step between scales, > 1 (default 1.1) */
+    double hog_scale_step;       /* pyramid step between scales, > 1 (default 1.2) */
     /* cascade */
     const char *cascade_path;    /* a Haar or LBP cascade XML file */
     double cascade_scale_step;   /* > 1 (default 1.1) */
@@ -140,7 +140,7 @@ typedef struct {
     int fg_history;              /* frames the background model remembers (default 500) */
     double fg_threshold;         /* MOG2 varThreshold (default 16) or KNN dist2Threshold (default 400); 0: the default */
     int fg_shadows;              /* 1: detect shadows and leave them out of blobs (default 1) */
-    int fg_working_height;       /* the model works at this height, px (default 144) */
+    int fg_working_height;       /* the model works at this height, px (default 120) */
     double fg_min_area;          /* smallest blob, share of the frame (default 0.0008) */
     double fg_learning_rate;     /* background update weight per frame, 0-1; -1: 1 / history (default) */
     double fg_max_foreground;    /* more than this share of the frame in foreground at once (a light change, a camera moving) reports nothing (default 0.5) */
