@@ -11,8 +11,9 @@ struct TrackingConfig: Codable {
     var foreground = Foreground()
     var onnx = ONNX()
 
-    /// Ask the host for frames with motion only (when Motion runs before this detector).
-    var motionOnly = true
+    /// Ask the host for frames with motion only (when Motion runs before this detector); nil: yes,
+    /// except for foreground, whose background model must see the still scene too.
+    var motionOnly: Bool?
     /// With `motion_only`: still take a frame this often (seconds), so still objects are verified.
     var heartbeatSeconds = 2.0
     /// Detect only in Motion's regions (padded by `region_padding` of their size, merged).
@@ -67,7 +68,7 @@ struct TrackingConfig: Codable {
         /// 0: the method's default (MOG2 16, KNN 400).
         var threshold = 0.0
         var shadows = true
-        var workingHeight = 120
+        var workingHeight = 96
         var minArea = 0.0008
         var learningRate = -1.0
         var maxForeground = 0.5
@@ -76,13 +77,26 @@ struct TrackingConfig: Codable {
     }
 
     /// A blob whose area (share of the frame) and aspect (width / height, in pixels) fit is `class_name`.
+    /// Every key but `class_name` is optional (defaults: any size, any shape).
     struct ClassRule: Codable {
-        var className = "object"
+        var className: String
         var minArea = 0.0
         var maxArea = 1.0
         var minAspect = 0.0
         var maxAspect = 1000.0
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            className = try c.decode(String.self, forKey: .className)
+            minArea = try c.decodeIfPresent(Double.self, forKey: .minArea) ?? minArea
+            maxArea = try c.decodeIfPresent(Double.self, forKey: .maxArea) ?? maxArea
+            minAspect = try c.decodeIfPresent(Double.self, forKey: .minAspect) ?? minAspect
+            maxAspect = try c.decodeIfPresent(Double.self, forKey: .maxAspect) ?? maxAspect
+        }
     }
+
+    /// `motion_only` as it applies to this backend.
+    var wantsMotionOnly: Bool { motionOnly ?? (backend != "foreground") }
 
     struct ONNX: Codable {
         var modelPath = ""

@@ -27,7 +27,7 @@ public final class TrackingDetector: SelectiveDetector {
         reporter = TrackReporter(settings: config.reporterSettings, zones: context.zones, lines: lines)
         events = TrackingEvents(cameraID: context.cameraID ?? "", modelType: detector.modelType,
                                 modelVersion: detector.modelVersion, snapshot: config.snapshot)
-        frameInterest = config.motionOnly
+        frameInterest = config.wantsMotionOnly
             ? (config.heartbeatSeconds > 0 ? .motion(atLeastEvery: config.heartbeatSeconds) : .motion) : .everyFrame
     }
 
@@ -37,7 +37,7 @@ public final class TrackingDetector: SelectiveDetector {
         let time = frame.timestamp.secondsSince1970
         var result = ObjectDetector.Result(detections: [], searched: [])
         let motion = frame.annotations.motion
-        if config.useMotionRegions, let motion {
+        if config.useMotionRegions, config.backend != "foreground", let motion {
             // Motion ran: look where it saw change; nowhere on a still frame (only still tracks are
             // verified) or while it calibrates (a whole-frame look then would let static false
             // detections in, which no motion would ever look at again).
@@ -46,6 +46,7 @@ public final class TrackingDetector: SelectiveDetector {
                 result = try detector.detect(frame.image, regions: motion.boxes)
             }
         } else {
+            // No motion detector before, or the foreground backend, whose model must see every frame it is given.
             freezeStillTracks()
             result = try detector.detect(frame.image, regions: nil)
         }

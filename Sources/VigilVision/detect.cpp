@@ -29,7 +29,7 @@ extern "C" void vv_detector_config_default(vv_detector_config *c) {
     c->cascade_min_neighbors = 3;
     c->fg_history = 500;
     c->fg_shadows = 1;
-    c->fg_working_height = 120;
+    c->fg_working_height = 96;
     c->fg_min_area = 0.0008;
     c->fg_learning_rate = -1;
     c->fg_max_foreground = 0.5;
@@ -90,6 +90,11 @@ extern "C" int vv_detector_detect(vv_detector *d, const uint8_t *pixels, int wid
         } else {
             d->searched = vv::search_areas(regions, region_count, width, height, d->config.region_padding,
                                            d->backend->min_area());
+            if (d->backend->one_area() && d->searched.size() > 1) {
+                cv::Rect all = d->searched[0];
+                for (const auto &r : d->searched) all |= r;
+                d->searched = {all};
+            }
             for (const auto &area : d->searched) d->backend->detect(*bgr, area, d->found);
             if (d->searched.size() > 1) vv::suppress(d->found, 0.5f);
         }

@@ -28,6 +28,9 @@ public:
     virtual cv::Size min_area() const { return {32, 32}; }
     // True when the backend must see every whole frame (a background model): regions are ignored.
     virtual bool whole_frame_only() const { return false; }
+    // True when one call per area costs the same whatever its size (a network with a fixed
+    // input): the areas are joined into the one rectangle holding them all.
+    virtual bool one_area() const { return false; }
     // Where the last whole-frame call looked (foreground: nowhere on a frame-wide change).
     virtual bool looked() const { return true; }
     // Foreground: boxes (frame pixels) where still objects stand.

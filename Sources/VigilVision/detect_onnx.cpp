@@ -51,6 +51,9 @@ public:
         layout = layout_;
     }
 
+    bool one_area() const override { return true; }
+    cv::Size min_area() const override { return {input_.width / 4, input_.height / 4}; }
+
     void detect(const cv::Mat &bgr, const cv::Rect &area, std::vector<vv::Found> &out) override {
         cv::Mat crop = bgr(area);
         double r = std::min(double(input_.width) / crop.cols, double(input_.height) / crop.rows);

@@ -6,7 +6,7 @@ import VigilVision
 /// A camera source read through OpenCV's VideoCapture (files, rtsp/http streams, image folders, globs).
 package final class VisionSource: FrameSource {
     private let capture: OpaquePointer
-    let nominalFPS: Double
+    package let nominalFPS: Double
     let isLive: Bool
     private let name: String
 
@@ -33,7 +33,7 @@ package final class VisionSource: FrameSource {
         }
     }
 
-    func skip(_ count: Int) -> Int { Int(vv_capture_skip(capture, Int32(count))) }
+    package func skip(_ count: Int) -> Int { Int(vv_capture_skip(capture, Int32(count))) }
 }
 
 /// Opens `VisionSource`s.

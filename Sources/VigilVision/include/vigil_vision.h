@@ -112,8 +112,8 @@ void vv_motion_free(vv_motion *motion);
  * Daimler), a Haar/LBP cascade XML, background subtraction (MOG2/KNN) with blobs, or a
  * YOLOv5/YOLOv8-layout ONNX model through OpenCV DNN. Detection may be restricted to regions
  * (normalised boxes, e.g. where Motion saw change): they are padded, grown to the backend's
- * smallest search window and merged where they overlap; the foreground backend always models the
- * whole frame. Every problem with the config or its files is reported by vv_detector_create. */
+ * smallest search window and merged where they overlap (onnx joins them into one rectangle: one
+ * inference); the foreground backend always models the whole frame. Every problem with the config or its files is reported by vv_detector_create. */
 typedef enum {
     VV_DETECT_HOG = 0,
     VV_DETECT_CASCADE = 1,
@@ -140,7 +140,7 @@ typedef struct {
     int fg_history;              /* frames the background model remembers (default 500) */
     double fg_threshold;         /* MOG2 varThreshold (default 16) or KNN dist2Threshold (default 400); 0: the default */
     int fg_shadows;              /* 1: detect shadows and leave them out of blobs (default 1) */
-    int fg_working_height;       /* the model works at this height, px (default 120) */
+    int fg_working_height;       /* the model works at this height, px (default 96) */
     double fg_min_area;          /* smallest blob, share of the frame (default 0.0008) */
     double fg_learning_rate;     /* background update weight per frame, 0-1; -1: 1 / history (default) */
     double fg_max_foreground;    /* more than this share of the frame in foreground at once (a light change, a camera moving) reports nothing (default 0.5) */
