@@ -41,17 +41,23 @@ struct TrackingBenchCamera: Sendable {
         }
     }
 
-    /// Decodes the video as `run` does, without the chain; returns the process CPU seconds it took.
-    func decodeOnly() throws -> Double {
+    /// Decodes up to `limit` frames as `run` samples them, into memory: (frame number, picture).
+    func decode(limit: Int) throws -> (frames: [(Int, Image)], fps: Double) {
         let source = try VisionSource(video)
         let fps = source.nominalFPS > 0 ? source.nominalFPS : 25
         let step = detectFPS.map { max(1, Int((fps / $0).rounded())) } ?? 1
-        let before = ProcessCPU.seconds()
-        while try source.read() != nil { if step > 1 { _ = source.skip(step - 1) } }
-        return ProcessCPU.seconds() - before
+        var frames: [(Int, Image)] = []
+        var number = 0
+        while frames.count < limit, let image = try source.read() {
+            frames.append((number, image))
+            number += 1
+            if step > 1 { number += source.skip(step - 1) }
+        }
+        return (frames, fps)
     }
 
-    func run(index: Int) throws -> Result {
+    /// Runs the chain over the video (decoding it as the camera loop does), or over `held` frames.
+    func run(index: Int, held: (frames: [(Int, Image)], fps: Double)? = nil) throws -> Result {
         let camera = "bench-\(index)"
         let logger = Logger(label: "vigil.bench.tracking")
         func context(_ name: String, _ config: JSONValue) -> PluginContext {
@@ -66,18 +72,27 @@ struct TrackingBenchCamera: Sendable {
         let tally = Tally()
         let chain = DetectorChain(links: links, cameraID: camera, logger: logger, emit: { tally.add($0) })
 
-        let source = try VisionSource(video)
+        let source = held == nil ? try VisionSource(video) : nil
         var result = Result()
-        result.videoFPS = source.nominalFPS > 0 ? source.nominalFPS : 25
+        result.videoFPS = held?.fps ?? source.map { $0.nominalFPS > 0 ? $0.nominalFPS : 25 } ?? 25
         let step = detectFPS.map { max(1, Int((result.videoFPS / $0).rounded())) } ?? 1
         let start = DispatchTime.now().uptimeNanoseconds
-        var number = 0
-        while let image = try source.read() {
+        var number = 0, next = 0
+        func nextFrame() throws -> (Int, Image)? {
+            if let held {
+                guard next < held.frames.count else { return nil }
+                next += 1
+                return held.frames[next - 1]
+            }
+            guard let source, let image = try source.read() else { return nil }
+            defer { number += 1; if step > 1 { number += source.skip(step - 1) } }
+            return (number, image)
+        }
+        while let (n, image) = try nextFrame() {
             result.width = image.width; result.height = image.height
-            let frame = Frame(cameraID: camera, number: number, timestamp: Timestamp(secondsSince1970: 1_700_000_000 + Double(number) / result.videoFPS),
+            number = max(number, n + 1)
+            let frame = Frame(cameraID: camera, number: n, timestamp: Timestamp(secondsSince1970: 1_700_000_000 + Double(n) / result.videoFPS),
                               image: image, annotations: FrameAnnotations())
-            number += 1
-            if step > 1 { number += source.skip(step - 1) }
             let t0 = DispatchTime.now().uptimeNanoseconds
             chain.process(frame)
             result.chainDurations.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
