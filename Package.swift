@@ -4,7 +4,8 @@ import PackageDescription
 /// OpenCV from Debian's libopencv-dev.
 /// -O3 even in debug builds: motion detection is the hot loop tests and demos run.
 let openCVHeaders: [CXXSetting] = [.unsafeFlags(["-I/usr/include/opencv4", "-O3"])]
-let openCVLibraries: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio"]
+let openCVLibraries: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio",
+                                         "opencv_objdetect", "opencv_dnn", "opencv_video"]
     .map { .linkedLibrary($0) }
 let pluginAPI: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -102,7 +103,12 @@ let package = Package(
         // Plugins: each one .dynamic product, same shape.
         .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",
                 exclude: ["README.md"]),
-        .target(name: "Tracking", dependencies: [pluginAPI], path: "Plugins/Tracking", exclude: ["README.md"]),
+        // The tracking plugin's code is a library of its own (TrackingCore) so its tests can link it
+        // without the entry symbol, which every plugin defines once (vigil_plugin_entry).
+        .target(name: "Tracking", dependencies: [pluginAPI, "TrackingCore"], path: "Plugins/Tracking",
+                sources: ["TrackingPlugin.swift"]),
+        .target(name: "TrackingCore", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Tracking",
+                exclude: ["README.md", "TrackingPlugin.swift"]),
         .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
         .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
                 exclude: ["README.md"]),
@@ -118,6 +124,7 @@ let package = Package(
         .testTarget(name: "VigilRedisClientTests", dependencies: ["VigilRedisClient", "VigilRedis",
                                                                   .product(name: "Logging", package: "swift-log")],
                     path: "Tests/VigilRedisClientTests"),
+        .testTarget(name: "TrackingTests", dependencies: ["TrackingCore", pluginAPI, "VigilVision"], path: "Tests/TrackingTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
     ]
 )

@@ -21,3 +21,6 @@ echo "# webhook delivery to a local endpoint (3 runs)"
 for i in 1 2 3; do .build/release/vigil bench webhook --events 20000 | tail -1; done
 echo "# motion on $video"
 .build/release/vigil bench motion --video "$video"
+echo "# tracking on $video: foreground on every frame; hog behind motion, four cameras at detect_fps 5"
+.build/release/vigil bench tracking --video "$video" --backend foreground
+.build/release/vigil bench tracking --video "$video" --backend hog --motion --detect-fps 5 --cameras 4

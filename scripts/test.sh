@@ -10,7 +10,9 @@ scripts/deps.sh
 # Test tooling from PyPI: redis-py (the seed's consumer) and schemathesis (the API against its OpenAPI).
 python3 -c 'import redis' 2>/dev/null || pip install -q 'redis>=5' 2>&1 | grep -v 'as the .root. user' || true
 command -v schemathesis >/dev/null || pip install -q 'schemathesis>=4,<5' 2>&1 | grep -v 'as the .root. user' || true
-export VIGIL_REQUIRE_SCHEMATHESIS=1
+# onnx: the tracking tests generate small YOLO-layout models with it.
+python3 -c 'import onnx' 2>/dev/null || pip install -q 'onnx>=1.14' 2>&1 | grep -v 'as the .root. user' || true
+export VIGIL_REQUIRE_SCHEMATHESIS=1 VIGIL_REQUIRE_ONNX=1
 swift build
 log=$(mktemp /tmp/vigil-test-log.XXXXXX)
 status=0

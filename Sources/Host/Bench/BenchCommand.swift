@@ -4,7 +4,7 @@ import ArgumentParser
 package struct BenchCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print their figures.",
-        subcommands: [RouterBench.self, MotionBench.self, APIBench.self, WebhookBench.self, RedisBench.self])
+        subcommands: [RouterBench.self, MotionBench.self, TrackingBench.self, APIBench.self, WebhookBench.self, RedisBench.self])
 
     package init() {}
 }

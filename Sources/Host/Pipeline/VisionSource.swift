@@ -66,7 +66,7 @@ package final class VisionSource: FrameSource {
         }
     }
 
-    func skip(_ count: Int) -> Int { Int(vv_capture_skip(capture, Int32(count))) }
+    package func skip(_ count: Int) -> Int { Int(vv_capture_skip(capture, Int32(count))) }
 }
 
 /// Opens `VisionSource`s.

@@ -113,6 +113,91 @@ int vv_motion_process(vv_motion *motion, const uint8_t *pixels, int width, int h
 /* Frees the detector (NULL is ignored). */
 void vv_motion_free(vv_motion *motion);
 
+/* ---- Object detection (detect*.cpp) ----
+ * One detector per camera, from one of four backends: OpenCV's HOG people detector (default or
+ * Daimler), a Haar/LBP cascade XML, background subtraction (MOG2/KNN) with blobs, or a
+ * YOLOv5/YOLOv8-layout ONNX model through OpenCV DNN. Detection may be restricted to regions
+ * (normalised boxes, e.g. where Motion saw change): they are padded, grown to the backend's
+ * smallest search window and merged where they overlap (onnx joins them into one rectangle: one
+ * inference); the foreground backend always models the whole frame. Every problem with the config or its files is reported by vv_detector_create. */
+typedef enum {
+    VV_DETECT_HOG = 0,
+    VV_DETECT_CASCADE = 1,
+    VV_DETECT_FOREGROUND = 2,
+    VV_DETECT_ONNX = 3
+} vv_detect_backend;
+
+typedef struct {
+    int backend;                 /* a vv_detect_backend */
+    double region_padding;       /* each region grows by this share of its size on every side (default 0.25) */
+    /* hog */
+    int hog_daimler;             /* 0: the default 64x128 people detector, 1: Daimler's 48x96 one */
+    double hog_hit_threshold;    /* SVM distance a window must exceed (default 0) */
+    double hog_upscale;          /* the picture is enlarged by this first, so people smaller than the window are found (default 1.5) */
+    double hog_scale_step;       /* pyramid step between scales, > 1 (default 1.2) */
+    /* cascade */
+    const char *cascade_path;    /* a Haar or LBP cascade XML file */
+    double cascade_scale_step;   /* > 1 (default 1.1) */
+    int cascade_min_neighbors;   /* (default 3) */
+    int cascade_min_width;       /* smallest object, px (default 0: the cascade's window) */
+    int cascade_min_height;
+    /* foreground */
+    int fg_knn;                  /* 0: MOG2, 1: KNN */
+    int fg_history;              /* frames the background model remembers (default 500) */
+    double fg_threshold;         /* MOG2 varThreshold (default 16) or KNN dist2Threshold (default 400); 0: the default */
+    int fg_shadows;              /* 1: detect shadows and leave them out of blobs (default 1) */
+    int fg_working_height;       /* the model works at this height, px (default 96) */
+    double fg_min_area;          /* smallest blob, share of the frame (default 0.0008) */
+    double fg_learning_rate;     /* background update weight per frame, 0-1; -1: 1 / history (default) */
+    double fg_max_foreground;    /* more than this share of the frame in foreground at once (a light change, a camera moving) reports nothing (default 0.5) */
+    /* onnx */
+    const char *onnx_path;       /* an ONNX model with one output in YOLOv5 (1 x N x (5 + classes)) or YOLOv8 (1 x (4 + classes) x N) layout */
+    int onnx_input_width;        /* (default 640) */
+    int onnx_input_height;       /* (default 640) */
+    int onnx_class_count;        /* how many class names the user gave: must match the model's output */
+    int onnx_layout;             /* 0: from the output's shape, 5: YOLOv5, 8: YOLOv8 */
+    double onnx_confidence;      /* smallest score kept (default 0.25) */
+    double onnx_nms;             /* IoU above which the weaker of two boxes of one class is dropped (default 0.45) */
+} vv_detector_config;
+
+/* One object found: a normalised box, a score 0-1 and a class index (0 except for onnx). */
+typedef struct {
+    float x, y, width, height;
+    float confidence;
+    int class_id;
+} vv_detection;
+
+typedef struct vv_detector vv_detector;
+/* Fills the defaults (backend hog). */
+void vv_detector_config_default(vv_detector_config *config);
+/* Creates a detector and loads its files; NULL with a message naming the setting or file and what is wrong. */
+vv_detector *vv_detector_create(const vv_detector_config *config, char *err, size_t errlen);
+/* The layout the onnx backend decodes (5 or 8), 0 for the other backends. */
+int vv_detector_onnx_layout(const vv_detector *detector);
+/* Detects objects on one 8-bit frame (channels 3 = BGR, 4 = BGRA, 1 = gray). `regions` (x, y, width,
+ * height quadruples, normalised; NULL or 0: the whole frame) restricts the search. Writes up to
+ * `capacity` detections, best first; returns how many were found (may exceed capacity), -1 on error (message). */
+int vv_detector_detect(vv_detector *detector, const uint8_t *pixels, int width, int height, int stride, int channels,
+                       const float *regions, int region_count, vv_detection *out, int capacity, char *err, size_t errlen);
+/* Where the last vv_detector_detect looked: up to `capacity` normalised boxes into out (x, y, width, height
+ * quadruples); returns how many there are (0: nowhere, e.g. the foreground backend skipped a frame-wide change). */
+int vv_detector_searched(const vv_detector *detector, float *out, int capacity);
+/* Foreground backend: boxes (normalised quadruples) where objects are known to stand still. From the
+ * next frame the model keeps learning its background there (not the object), and reports no blob there. */
+void vv_detector_set_frozen(vv_detector *detector, const float *boxes, int count);
+/* Frees the detector (NULL is ignored). */
+void vv_detector_free(vv_detector *detector);
+
+/* ---- Drawing and appearance (draw.cpp) ---- */
+
+/* Draws a 2 px box (normalised) with an optional label above it on 8-bit pixels in place (channels 1, 3 or 4). */
+void vv_draw_box(uint8_t *pixels, int width, int height, int stride, int channels,
+                 float x, float y, float box_width, float box_height, const char *label);
+/* The grey levels of a normalised box, resized to size x size (area averaging), into out (size*size
+ * values, row by row); returns 0, or -1 when the box lies outside the frame or is under 2 px. */
+int vv_patch_gray(const uint8_t *pixels, int width, int height, int stride, int channels,
+                  float x, float y, float box_width, float box_height, int size, float *out);
+
 #ifdef __cplusplus
 }
 #endif
