@@ -32,12 +32,14 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CTesseract", path: "Sources/CTesseract"),
         .target(name: "VigilVision", path: "Sources/VigilVision", cxxSettings: openCVHeaders,
                 linkerSettings: openCVLibraries),
         .target(name: "VigilPostgres", dependencies: ["CLibPQ"], path: "Sources/VigilPostgres"),
         .target(name: "VigilRedis", dependencies: ["CHiredis"], path: "Sources/VigilRedis"),
         .target(name: "VigilCurl", dependencies: ["CCurl"], path: "Sources/VigilCurl"),
         .target(name: "VigilCrypto", dependencies: ["CCrypto"], path: "Sources/VigilCrypto"),
+        .target(name: "VigilOCR", dependencies: ["CTesseract"], path: "Sources/VigilOCR"),
 
         .executableTarget(
             name: "Host",
@@ -57,7 +59,8 @@ let package = Package(
         .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",
                 exclude: ["README.md"]),
         .target(name: "Tracking", dependencies: [pluginAPI], path: "Plugins/Tracking", exclude: ["README.md"]),
-        .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
+        .target(name: "ANPR", dependencies: [pluginAPI, "VigilVision", "VigilOCR"], path: "Plugins/ANPR",
+                exclude: ["README.md", "eval-config.json"]),
         .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
                 exclude: ["README.md"]),
 
