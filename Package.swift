@@ -7,6 +7,10 @@ let openCVHeaders: [CXXSetting] = [.unsafeFlags(["-I/usr/include/opencv4", "-O3"
 let openCVLibraries: [LinkerSetting] = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio"]
     .map { .linkedLibrary($0) }
 let pluginAPI: Target.Dependency = .product(name: "PluginAPI", package: "PluginAPI")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "vigil",
@@ -41,19 +45,36 @@ let package = Package(
         .target(name: "VigilCrypto", dependencies: ["CCrypto"], path: "Sources/VigilCrypto"),
         .target(name: "VigilOCR", dependencies: ["CTesseract"], path: "Sources/VigilOCR"),
 
-        .executableTarget(
-            name: "Host",
-            dependencies: [
-                pluginAPI, "VigilPostgres", "VigilRedis", "VigilVision", "VigilCurl",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Host"
-        ),
+        // The host (Sources/Host): one library per folder, lowest first, and the thin `vigil` executable.
+        .target(name: "VigilSupport", dependencies: [logging], path: "Sources/Host/Support"),
+        .target(name: "VigilConfig", dependencies: [pluginAPI], path: "Sources/Host/Config"),
+        .target(name: "HostMetrics", dependencies: [.product(name: "CoreMetrics", package: "swift-metrics"),
+                                                    .product(name: "Prometheus", package: "swift-prometheus")],
+                path: "Sources/Host/Metrics"),
+        .target(name: "VigilPlugins", dependencies: ["VigilConfig", pluginAPI, logging], path: "Sources/Host/Plugins"),
+        .target(name: "VigilRouter", dependencies: ["VigilConfig", "HostMetrics", pluginAPI, "VigilPostgres", "VigilRedis",
+                                                    logging, serviceLifecycle],
+                path: "Sources/Host/Router"),
+        .target(name: "VigilPipeline", dependencies: ["VigilSupport", "VigilConfig", "VigilPlugins", "VigilRouter", pluginAPI,
+                                                      "VigilVision", logging, serviceLifecycle],
+                path: "Sources/Host/Pipeline"),
+        .target(name: "VigilSinks", dependencies: ["VigilConfig", "VigilPlugins", "VigilRouter", pluginAPI, "VigilPostgres",
+                                                   logging, serviceLifecycle],
+                path: "Sources/Host/Sinks"),
+        .target(name: "VigilAPI", dependencies: ["VigilConfig", "HostMetrics", "VigilRouter", "VigilPipeline", "VigilSinks",
+                                                 pluginAPI, "VigilPostgres", "VigilRedis", hummingbird, logging,
+                                                 serviceLifecycle],
+                path: "Sources/Host/API"),
+        .target(name: "VigilBench", dependencies: ["VigilSupport", "VigilConfig", "HostMetrics", "VigilPlugins", "VigilRouter",
+                                                   "VigilPipeline", "VigilSinks", "VigilAPI", pluginAPI, "VigilPostgres",
+                                                   "VigilRedis", "VigilCurl", "VigilVision", hummingbird, argumentParser,
+                                                   logging, serviceLifecycle],
+                path: "Sources/Host/Bench"),
+        .target(name: "VigilCommands", dependencies: ["VigilSupport", "VigilConfig", "HostMetrics", "VigilPlugins",
+                                                      "VigilRouter", "VigilPipeline", "VigilSinks", "VigilAPI", "VigilBench",
+                                                      pluginAPI, "VigilVision", argumentParser, logging, serviceLifecycle],
+                path: "Sources/Host/Commands"),
+        .executableTarget(name: "Host", dependencies: ["VigilCommands"], path: "Sources/Host/Main"),
 
         // Plugins: each one .dynamic product, same shape.
         .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",
@@ -64,8 +85,9 @@ let package = Package(
         .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
                 exclude: ["README.md"]),
 
-        .testTarget(name: "HostTests", dependencies: ["Host", pluginAPI, "VigilVision",
-                                                      .product(name: "Hummingbird", package: "hummingbird")],
+        .testTarget(name: "HostTests", dependencies: ["VigilConfig", "HostMetrics", "VigilPlugins", "VigilRouter",
+                                                      "VigilPipeline", "VigilSinks", "VigilAPI", pluginAPI, "VigilPostgres",
+                                                      "VigilRedis", "VigilVision", hummingbird, logging, serviceLifecycle],
                     path: "Tests/HostTests"),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", pluginAPI, "VigilCurl", "VigilCrypto",
                                                          .product(name: "Hummingbird", package: "hummingbird")],

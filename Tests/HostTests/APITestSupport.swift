@@ -2,11 +2,13 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+@testable import HostMetrics
 import Hummingbird
-@testable import Host
 import Logging
 import PluginAPI
 import ServiceLifecycle
+@testable import VigilAPI
+@testable import VigilRouter
 import XCTest
 
 /// The REST API on a real socket (127.0.0.1, a free port) over the test's real PostgreSQL.

@@ -1,7 +1,10 @@
 import Foundation
-@testable import Host
+@testable import HostMetrics
 import PluginAPI
+@testable import VigilAPI
+@testable import VigilConfig
 import VigilPostgres
+@testable import VigilRouter
 import XCTest
 
 /// Issue 6: the REST API over a real PostgreSQL filled by the real router, on a real socket.

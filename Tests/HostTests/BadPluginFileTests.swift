@@ -1,5 +1,7 @@
 import XCTest
-@testable import Host
+@testable import VigilConfig
+@testable import VigilPlugins
+@testable import VigilPipeline
 import VigilPostgres
 
 /// Plugin files that used to crash the loader (issue 15), met as a user meets them: `vigil check`

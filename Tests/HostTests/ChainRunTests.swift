@@ -1,5 +1,7 @@
 import XCTest
-@testable import Host
+@testable import VigilConfig
+@testable import VigilPlugins
+@testable import VigilPipeline
 import PluginAPI
 import VigilPostgres
 

@@ -1,6 +1,7 @@
-import XCTest
-@testable import Host
 import PluginAPI
+@testable import VigilConfig
+@testable import VigilSinks
+import XCTest
 
 final class ConfigTests: XCTestCase {
     func parse(_ text: String, env: [String: String] = [:]) throws -> HostConfig {

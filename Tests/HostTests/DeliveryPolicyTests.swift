@@ -1,6 +1,7 @@
 import Foundation
-@testable import Host
 import PluginAPI
+@testable import VigilConfig
+@testable import VigilSinks
 import XCTest
 
 /// The host's retry policy and dead-letter lines, as pure logic.

@@ -1,5 +1,7 @@
 import XCTest
-@testable import Host
+@testable import VigilConfig
+@testable import VigilPlugins
+@testable import VigilPipeline
 import Logging
 import PluginAPI
 
@@ -15,7 +17,7 @@ final class DetectorChainTests: XCTestCase {
     }
 
     static let probeDir: String = { try! TestSupport.buildPackage(at: "\(TestSupport.root)/Tests/Fixtures/BadPlugins", name: "BadPlugins") }()
-    let logger = Logger(label: "test")
+    let logger = TestLogs().logger
 
     func link(_ library: String, name: String, logger: Logger? = nil, config: JSONValue = [:], maxProcessMS: Double? = nil,
               deliver: @escaping @Sendable ([Event]) -> Void) throws -> DetectorChain.Link {

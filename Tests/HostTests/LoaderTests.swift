@@ -1,7 +1,8 @@
-import XCTest
-@testable import Host
 import Logging
 import PluginAPI
+@testable import VigilConfig
+@testable import VigilPlugins
+import XCTest
 
 /// The dlopen loader against real .so files: ours, a system library, and ones built by the test.
 final class LoaderTests: XCTestCase {

@@ -1,6 +1,7 @@
-import XCTest
-@testable import Host
 import PluginAPI
+@testable import VigilPipeline
+@testable import VigilPlugins
+import XCTest
 
 /// The Motion plugin through the real loader, on real decoded video (generated and vtest.avi).
 final class MotionPluginTests: XCTestCase {

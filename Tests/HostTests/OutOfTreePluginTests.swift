@@ -1,7 +1,8 @@
-import XCTest
-@testable import Host
 import Logging
 import PluginAPI
+@testable import VigilPlugins
+@testable import VigilPipeline
+import XCTest
 
 /// A third party's plugin: the template copied outside vigil's tree, built against PluginAPI
 /// by path, and loaded by the already-built host with no rebuild.

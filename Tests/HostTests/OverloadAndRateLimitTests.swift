@@ -1,7 +1,9 @@
-import XCTest
-@testable import Host
 import Logging
 import PluginAPI
+@testable import VigilConfig
+@testable import VigilPipeline
+@testable import VigilRouter
+import XCTest
 
 final class OverloadAndRateLimitTests: XCTestCase {
     func testTokenBucketAllowsRateAndBurst() {

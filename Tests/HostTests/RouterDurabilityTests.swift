@@ -1,7 +1,6 @@
-import XCTest
-@testable import Host
 import PluginAPI
 import VigilRedis
+import XCTest
 
 /// Nothing lost: Redis killed, PostgreSQL stopped, vigil killed -9 — with real servers.
 final class RouterDurabilityTests: XCTestCase {

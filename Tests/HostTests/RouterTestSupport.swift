@@ -1,10 +1,11 @@
 import Foundation
-import XCTest
-@testable import Host
 import Logging
 import PluginAPI
+@testable import VigilConfig
 import VigilPostgres
 import VigilRedis
+@testable import VigilRouter
+import XCTest
 
 /// A router on the test's real PostgreSQL and Redis, on its own channel and spool folder.
 struct RouterFixture {

@@ -1,7 +1,7 @@
-import XCTest
-@testable import Host
 import PluginAPI
 import VigilRedis
+@testable import VigilRouter
+import XCTest
 
 /// The router against real PostgreSQL and Redis: exact JSON, order, channels.
 final class RouterTests: XCTestCase {

@@ -1,7 +1,7 @@
-import XCTest
-@testable import Host
 import PluginAPI
+@testable import VigilConfig
 import VigilPostgres
+import XCTest
 
 /// `vigil run` as a process, on real video, with real PostgreSQL, Redis and a subscriber.
 final class RunEndToEndTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
-@testable import Host
 import PluginAPI
+@testable import VigilSinks
 import XCTest
 
 /// Issue 5 end to end: router → SinksService → libWebhook.so → a real HTTP server on 127.0.0.1.

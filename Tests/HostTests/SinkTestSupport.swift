@@ -1,8 +1,11 @@
 import Foundation
-@testable import Host
 import Logging
 import PluginAPI
 import ServiceLifecycle
+@testable import VigilConfig
+@testable import VigilPlugins
+@testable import VigilRouter
+@testable import VigilSinks
 import XCTest
 
 /// The host's sink path end to end: a real router on the test's PostgreSQL and Redis hands what

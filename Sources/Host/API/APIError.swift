@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import VigilRouter
 
 /// An API error: its status and a JSON body `{"error": "<parameter>: <what was expected>"}`.
 struct APIError: HTTPResponseError {

@@ -1,17 +1,22 @@
 import Foundation
+import HostMetrics
 import Hummingbird
 import Logging
 
 /// The REST API (Hummingbird 2): the seed's event endpoints, status, metrics and OpenAPI.
-enum APIServer {
+package enum APIServer {
     /// What the API needs from the service.
-    struct Options: Sendable {
-        var host = "0.0.0.0"
-        var port = 8069
+    package struct Options: Sendable {
+        var host: String
+        var port: Int
         var snapshotsDir: String
         /// When set, every /api route requires `Authorization: Bearer <token>`.
         var token: String?
         var version = VigilVersion.current
+
+        package init(host: String = "0.0.0.0", port: Int = 8069, snapshotsDir: String, token: String? = nil) {
+            self.host = host; self.port = port; self.snapshotsDir = snapshotsDir; self.token = token
+        }
     }
 
     /// The route table, also used by tests without a socket.
@@ -29,7 +34,7 @@ enum APIServer {
     }
 
     /// The application, a Service for the ServiceGroup. `onRunning` gets the bound port.
-    static func build(options: Options, pool: DatabasePool, view: ServiceView, metrics: VigilMetrics, logger: Logger,
+    package static func build(options: Options, pool: DatabasePool, view: ServiceView, metrics: VigilMetrics, logger: Logger,
                       onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = buildRouter(options: options, repository: EventRepository(pool: pool), view: view, metrics: metrics)
         var apiLogger = logger

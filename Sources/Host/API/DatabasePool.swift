@@ -1,10 +1,11 @@
 import Foundation
 import VigilPostgres
+import VigilRouter
 
 /// A few libpq connections, each owned by its own thread (libpq blocks; the cooperative pool
 /// must not). `run` hands a closure to a free connection and awaits its result. A connection
 /// that breaks is dropped and reopened for the next job.
-final class DatabasePool: @unchecked Sendable {
+package final class DatabasePool: @unchecked Sendable {
     private struct Job {
         let body: (PostgresConnection) -> Void
         let fail: (any Error) -> Void
@@ -18,7 +19,7 @@ final class DatabasePool: @unchecked Sendable {
 
     /// Starts `size` threads; connections open on first use and are handed to `prepare` once
     /// (the API creates the schema there, so it works on an empty database).
-    init(url: String, size: Int = 4, prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
+    package init(url: String, size: Int = 4, prepare: @escaping @Sendable (PostgresConnection) throws -> Void = { _ in }) {
         self.url = url
         self.prepare = prepare
         jobs = BlockingQueue(capacity: 10_000)
@@ -43,7 +44,7 @@ final class DatabasePool: @unchecked Sendable {
     }
 
     /// Stops the threads after the queued jobs.
-    func shutdown() {
+    package func shutdown() {
         jobs.close()
         done.wait()
     }

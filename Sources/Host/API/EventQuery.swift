@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import PluginAPI
+import VigilConfig
+import VigilRouter
 
 /// The validated parameters of `GET /api/events`. Every bad value becomes a 400 naming the parameter.
 struct EventQuery: Sendable, Equatable {
@@ -62,19 +64,6 @@ struct EventQuery: Sendable, Equatable {
         }
         return t
     }
-}
-
-/// The camera id rule shared by plugins.json and the API.
-enum CameraIDRule {
-    static let description = "1 to 100 letters, digits, spaces or '_', '.', '-', ':', '@', starting with a letter or digit"
-
-    static func isValid(_ id: String) -> Bool {
-        let bytes = Array(id.utf8)
-        guard let first = bytes.first, bytes.count <= 100, isAlnum(first) else { return false }
-        return bytes.allSatisfy { isAlnum($0) || $0 == 32 || $0 == 95 || $0 == 46 || $0 == 45 || $0 == 58 || $0 == 64 }
-    }
-
-    private static func isAlnum(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
 }
 
 /// ISO 8601 / RFC 3339 times: `YYYY-MM-DD`, optionally `THH:MM[:SS[.fraction]]` (or a space for T),

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import VigilRouter
 
 /// `GET /api/events/stats`: totals by type and camera, first and last event time, and the last
 /// 24 hours hour by hour — read from the hourly counts, so it stays fast on millions of rows.

@@ -1,4 +1,5 @@
 import Foundation
+import HostMetrics
 import Hummingbird
 
 /// `GET /metrics`: Prometheus text. Counters are kept as they happen (router and sinks); gauges

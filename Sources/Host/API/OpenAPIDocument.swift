@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import VigilRouter
 
 /// `GET /openapi.json`: an OpenAPI 3.0 description of the routes, built per request so the
 /// `event_type` enum lists the types the data actually holds (third-party plugins add their own).

@@ -1,14 +1,23 @@
 import Foundation
 import Hummingbird
+import VigilConfig
+import VigilPipeline
 import VigilRedis
+import VigilRouter
+import VigilSinks
 
 /// What the status page and metrics read from the running service.
-struct ServiceView: Sendable {
-    var cameras: [CameraLoop] = []
-    var router: Router?
-    var sinks: [SinkRunner] = []
+package struct ServiceView: Sendable {
+    var cameras: [CameraLoop]
+    var router: VigilRouter.Router?
+    var sinks: [SinkRunner]
     var redis: RedisAddress?
     let startedAt = Date()
+
+    package init(cameras: [CameraLoop] = [], router: VigilRouter.Router? = nil, sinks: [SinkRunner] = [],
+                 redis: RedisAddress? = nil) {
+        self.cameras = cameras; self.router = router; self.sinks = sinks; self.redis = redis
+    }
 }
 
 /// `GET /`: the service's status — PostgreSQL and Redis reachability (with versions, as the seed's

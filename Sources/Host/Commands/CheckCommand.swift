@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
+import VigilPlugins
+import VigilSinks
+import VigilSupport
 
 /// `vigil check`: validates the configuration and loads every plugin.
 struct CheckCommand: ParsableCommand {

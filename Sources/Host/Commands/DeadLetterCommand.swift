@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
+import VigilPlugins
+import VigilRouter
+import VigilSinks
+import VigilSupport
 
 /// `vigil dead-letter …`: the events a sink gave up on.
 struct DeadLetterCommand: AsyncParsableCommand {
@@ -109,17 +114,5 @@ struct DeadLetterShow: ParsableCommand {
             print("event_id=\(e.eventID) attempts=\(e.attempts) failed_at=\(EventJSON.isoMillisZ(e.failedAt)) reason=\(e.reason)")
         }
         print("dead-letter sink=\(sink) events=\(entries.count) unreadable_lines=\(bad.count) file=\(selection.policy.deadLetterPath)")
-    }
-}
-
-extension StoredEvent {
-    /// An event back from its published JSON (a dead-letter line); the JSON is kept byte for byte.
-    init?(publishedJSON json: String) {
-        guard let v = try? JSONValue(parsing: json), let id = v["id"]?.intValue, let type = v["event_type"]?.stringValue,
-              let camera = v["camera_id"]?.stringValue, let frame = v["frame_number"]?.intValue,
-              let ts = v["timestamp"]?.stringValue.flatMap(EventJSON.parseSQLTimestamp) else { return nil }
-        self.init(id: Int64(id), type: type, cameraID: camera, frameNumber: frame, timestamp: ts,
-                  snapshotPath: v["snapshot_path"]?.stringValue, data: v["event_data"] ?? .null,
-                  createdAt: v["created_at"]?.stringValue.flatMap(EventJSON.parseSQLTimestamp) ?? ts, json: json)
     }
 }

@@ -1,8 +1,16 @@
 import ArgumentParser
 import Foundation
+import HostMetrics
 import Logging
 import PluginAPI
 import ServiceLifecycle
+import VigilAPI
+import VigilConfig
+import VigilPipeline
+import VigilPlugins
+import VigilRouter
+import VigilSinks
+import VigilSupport
 
 /// `vigil run`: cameras, detectors, router, sinks.
 struct RunCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilSupport
 import VigilVision
 
 /// `vigil sample-video PATH`: a short clip of moving shapes over a still, textured scene, for

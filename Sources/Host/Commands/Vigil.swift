@@ -1,13 +1,16 @@
 import ArgumentParser
+import VigilBench
+import VigilConfig
 
 /// The `vigil` command: the service and its tools.
-@main
-struct Vigil: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct Vigil: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Plugin-host event router for security-camera analytics.",
         subcommands: [RunCommand.self, CheckCommand.self, DeadLetterCommand.self, BenchCommand.self, SampleVideoCommand.self]
     )
+
+    package init() {}
 }
 
 /// Options every command that reads the configuration shares.

@@ -1,5 +1,5 @@
 /// A problem in the configuration, naming the file, the JSON path and what was expected.
-struct ConfigError: Error, CustomStringConvertible, Equatable {
+package struct ConfigError: Error, CustomStringConvertible, Equatable {
     /// The configuration file (or "environment").
     let file: String
     /// Where in the file, e.g. `cameras[1].source`; empty for the whole document.
@@ -7,7 +7,11 @@ struct ConfigError: Error, CustomStringConvertible, Equatable {
     /// What was expected or what is wrong.
     let message: String
 
-    var description: String {
+    package init(file: String, path: String, message: String) {
+        self.file = file; self.path = path; self.message = message
+    }
+
+    package var description: String {
         path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)"
     }
 }

@@ -2,14 +2,14 @@ import PluginAPI
 
 /// Reads one JSON object of the configuration, remembering its path so every error says where.
 /// Keys it is not asked for are reported by `unknownKeys()` (warnings, not errors).
-struct ConfigReader {
+package struct ConfigReader {
     let file: String
     let path: String
     let members: [(key: String, value: JSONValue)]
     let environment: [String: String]
     private(set) var used: Set<String> = []
 
-    init(_ value: JSONValue, file: String, path: String, environment: [String: String]) throws {
+    package init(_ value: JSONValue, file: String, path: String, environment: [String: String]) throws {
         guard case .object(let members) = value else {
             throw ConfigError(file: file, path: path, message: "expected an object, found \(value.typeName)")
         }
@@ -24,7 +24,7 @@ struct ConfigReader {
 
     func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    func error(_ key: String, _ message: String) -> ConfigError {
+    package func error(_ key: String, _ message: String) -> ConfigError {
         ConfigError(file: file, path: childPath(key), message: message)
     }
 
@@ -42,7 +42,7 @@ struct ConfigReader {
         return try Substitution.expand(s, environment: environment, file: file, path: childPath(key))
     }
 
-    mutating func optionalString(_ key: String) throws -> String? {
+    package mutating func optionalString(_ key: String) throws -> String? {
         guard value(key) != nil else { return nil }
         return try string(key)
     }
@@ -53,7 +53,7 @@ struct ConfigReader {
         return b
     }
 
-    mutating func number(_ key: String, default def: Double?, range: ClosedRange<Double>) throws -> Double? {
+    package mutating func number(_ key: String, default def: Double?, range: ClosedRange<Double>) throws -> Double? {
         guard let v = value(key) else { return def }
         guard let d = v.doubleValue else { throw error(key, "expected a number, found \(v.typeName)") }
         guard range.contains(d) else {
@@ -62,7 +62,7 @@ struct ConfigReader {
         return d
     }
 
-    mutating func int(_ key: String, default def: Int, range: ClosedRange<Int>) throws -> Int {
+    package mutating func int(_ key: String, default def: Int, range: ClosedRange<Int>) throws -> Int {
         guard let v = value(key) else { return def }
         guard let i = v.intValue else { throw error(key, "expected a whole number, found \(v.typeName)") }
         guard range.contains(i) else { throw error(key, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(i)") }
@@ -85,7 +85,7 @@ struct ConfigReader {
     }
 
     /// Paths of keys present in the object that nothing asked for.
-    func unknownKeys() -> [String] {
+    package func unknownKeys() -> [String] {
         members.map(\.key).filter { !used.contains($0) }.map(childPath)
     }
 }

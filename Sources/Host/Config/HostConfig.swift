@@ -2,61 +2,61 @@ import Foundation
 import PluginAPI
 
 /// One camera from plugins.json.
-struct CameraConfig: Sendable, Equatable {
+package struct CameraConfig: Sendable, Equatable {
     /// Unique id, e.g. "camera-01"; becomes `camera_id` on events.
-    let id: String
+    package let id: String
     /// A video file, an rtsp:// or http(s):// URL, a folder of images or a glob.
-    let source: String
+    package let source: String
     /// Frames per second given to detectors; nil gives every frame.
-    let detectFPS: Double?
+    package let detectFPS: Double?
     /// Start a file again at its end.
-    let loop: Bool
+    package let loop: Bool
     /// Pace a file at its own frame rate, as a live camera would deliver it.
-    let realtime: Bool
+    package let realtime: Bool
     /// Names of the detector instances that see this camera's frames.
-    let detectors: [String]
+    package let detectors: [String]
     /// At most this many events per second leave the camera (token bucket, burst = rate); nil: no limit.
-    let maxEventsPerSecond: Double?
+    package let maxEventsPerSecond: Double?
     /// Named areas of the picture, handed to every detector of the camera.
-    var zones: [Zone] = []
+    package var zones: [Zone] = []
     /// Counting lines, handed to every detector of the camera.
-    var lines: [CountingLine] = []
+    package var lines: [CountingLine] = []
     /// Where it is in plugins.json, e.g. `cameras[0]`.
     let path: String
 }
 
 /// A detector or sink instance from plugins.json.
-struct PluginEntry: Sendable, Equatable {
+package struct PluginEntry: Sendable, Equatable {
     /// Instance name, unique among detectors (or sinks); cameras refer to detectors by it.
-    let name: String
+    package let name: String
     /// The .so file: absolute, or relative to `plugin_dir`.
-    let library: String
+    package let library: String
     /// The `config` object handed to the plugin.
-    let config: JSONValue
+    package let config: JSONValue
     /// Where it is in plugins.json, e.g. `detectors[1]`.
-    let path: String
+    package let path: String
     /// Host-side delivery settings (sinks only).
-    let delivery: JSONValue
+    package let delivery: JSONValue
     /// A `process` call taking longer is logged and counted (detectors only; nil: no deadline).
-    var maxProcessMS: Double? = nil
+    package var maxProcessMS: Double? = nil
 }
 
 /// plugins.json: cameras, detectors, sinks and where plugin libraries live.
-struct HostConfig: Sendable {
+package struct HostConfig: Sendable {
     /// The file it was read from.
-    let file: String
+    package let file: String
     /// The file's folder: relative paths inside it (sources, plugin_dir, dead-letter files) resolve here.
-    let baseDir: String
+    package let baseDir: String
     /// Folder that relative `library` paths are resolved in.
-    let pluginDir: String
-    let cameras: [CameraConfig]
-    let detectors: [PluginEntry]
-    let sinks: [PluginEntry]
+    package let pluginDir: String
+    package let cameras: [CameraConfig]
+    package let detectors: [PluginEntry]
+    package let sinks: [PluginEntry]
     /// Unknown keys and other things worth a warning, one line each.
-    let warnings: [String]
+    package let warnings: [String]
 
     /// Reads and validates `path`. Relative paths inside resolve against the file's folder.
-    static func load(path: String, environment: [String: String]) throws -> HostConfig {
+    package static func load(path: String, environment: [String: String]) throws -> HostConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             let why = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
             throw ConfigError(file: path, path: "", message: "the configuration file \(why) (set VIGIL_CONFIG to choose another)")
@@ -65,7 +65,7 @@ struct HostConfig: Sendable {
         return try parse(String(decoding: data, as: UTF8.self), file: path, baseDir: baseDir, environment: environment)
     }
 
-    static func parse(_ text: String, file: String, baseDir: String, environment: [String: String]) throws -> HostConfig {
+    package static func parse(_ text: String, file: String, baseDir: String, environment: [String: String]) throws -> HostConfig {
         let json: JSONValue
         do { json = try JSONValue(parsing: text) } catch let error as JSONParseError {
             throw ConfigError(file: file, path: "", message: "malformed JSON at \(error)")
@@ -136,17 +136,17 @@ struct HostConfig: Sendable {
         return result
     }
 
-    static func looksLikeURL(_ s: String) -> Bool { s.contains("://") }
+    package static func looksLikeURL(_ s: String) -> Bool { s.contains("://") }
 
     /// `path` made absolute against the working directory.
-    static func absolute(_ path: String) -> String { resolve(path, in: FileManager.default.currentDirectoryPath) }
+    package static func absolute(_ path: String) -> String { resolve(path, in: FileManager.default.currentDirectoryPath) }
 
-    static func resolve(_ path: String, in base: String) -> String {
+    package static func resolve(_ path: String, in base: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
     }
 
     /// The folder of the running executable: where SwiftPM puts the plugin .so files too.
-    static func executableDirectory() -> String {
+    package static func executableDirectory() -> String {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().path
     }

@@ -1,32 +1,32 @@
 import Foundation
 
 /// The host's settings from environment variables and `.env` (the environment wins).
-struct Settings: Sendable {
+package struct Settings: Sendable {
     /// PostgreSQL connection string (libpq URI or key=value); nil when not configured.
-    var databaseURL: String?
+    package var databaseURL: String?
     /// Redis address.
-    var redis: RedisAddress
+    package var redis: RedisAddress
     /// Pub/Sub channel events are published on (`REDIS_CHANNEL_NAME`, default "events").
-    var channel: String
+    package var channel: String
     /// Where snapshot PNGs are written (`SNAPSHOTS_DIR`, default "snapshots").
-    var snapshotsDir: String
+    package var snapshotsDir: String
     /// Where plugin instances keep state across restarts (`STATE_DIR`, default "state").
-    var stateDir: String
+    package var stateDir: String
     /// Whether snapshots are written (`ENABLE_SNAPSHOTS`, default true).
-    var enableSnapshots: Bool
+    package var enableSnapshots: Bool
     /// REST API port (`API_PORT`, default 8069; 0 picks a free port).
-    var apiPort: Int
+    package var apiPort: Int
     /// Address the REST API listens on (`API_HOST`, default 0.0.0.0: every interface).
-    var apiHost: String
+    package var apiHost: String
     /// When set (`API_TOKEN`), every /api route requires `Authorization: Bearer <token>`.
-    var apiToken: String?
+    package var apiToken: String?
     /// plugins.json path (`VIGIL_CONFIG`, default "plugins.json").
-    var configPath: String
+    package var configPath: String
     /// Every variable seen, for `${VAR}` substitution in plugins.json.
-    var environment: [String: String]
+    package var environment: [String: String]
 
     /// Reads `.env` in `directory` (if present) under the process environment.
-    static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
+    package static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
                      directory: String = FileManager.default.currentDirectoryPath) throws -> Settings {
         let dotEnv = try DotEnv.read(path: directory + "/.env")
         // Plugins read their own variables (a webhook secret, say) from the process environment:
@@ -37,7 +37,7 @@ struct Settings: Sendable {
         return try Settings(merged)
     }
 
-    init(_ env: [String: String]) throws {
+    package init(_ env: [String: String]) throws {
         func flag(_ key: String, _ def: Bool) throws -> Bool {
             guard let raw = env[key]?.lowercased(), !raw.isEmpty else { return def }
             if ["1", "true", "yes", "on"].contains(raw) { return true }
@@ -72,11 +72,11 @@ struct Settings: Sendable {
 }
 
 /// Where a Redis server is.
-struct RedisAddress: Sendable, Equatable {
-    var host: String
-    var port: Int
-    var database: Int
-    var password: String?
+package struct RedisAddress: Sendable, Equatable {
+    package var host: String
+    package var port: Int
+    package var database: Int
+    package var password: String?
 
     init(host: String, port: Int, database: Int, password: String? = nil) {
         self.host = host; self.port = port; self.database = database; self.password = password

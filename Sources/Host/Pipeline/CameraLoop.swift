@@ -1,16 +1,17 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
 
 /// One camera: reads frames, samples them at the detect fps, runs each through the camera's
 /// detector chain, which emits their events. Runs on its own thread; a detector error is logged with
 /// `plugin.name` and never stops the camera; a dropped stream is reopened with backoff.
-final class CameraLoop: @unchecked Sendable {
-    enum State: String, Sendable { case starting, running, reconnecting, finished, failed, stopped }
+package final class CameraLoop: @unchecked Sendable {
+    package enum State: String, Sendable { case starting, running, reconnecting, finished, failed, stopped }
 
-    let camera: CameraConfig
+    package let camera: CameraConfig
     /// The camera's detectors, in order.
-    let chain: DetectorChain
+    package let chain: DetectorChain
     private let opener: any FrameSourceOpener
     private let onEnd: @Sendable () -> Void
     private let logger: Logger
@@ -31,17 +32,17 @@ final class CameraLoop: @unchecked Sendable {
         self.logger = logger
     }
 
-    var state: State { lock.lock(); defer { lock.unlock() }; return _state }
+    package var state: State { lock.lock(); defer { lock.unlock() }; return _state }
 
     /// Frames given to detectors per second, over the last second or so (0 once stopped).
-    var fps: Double {
+    package var fps: Double {
         lock.lock(); defer { lock.unlock() }
         let idle = Double(DispatchTime.now().uptimeNanoseconds - rateWindowStart) / 1e9
         return _state == .running && idle < 3 ? measuredFPS : 0
     }
 
     /// A consistent reading of the loop's counters, for the status page and metrics.
-    var counters: (read: Int, processed: Int, errors: Int) {
+    package var counters: (read: Int, processed: Int, errors: Int) {
         let errors = chain.stats.reduce(0) { $0 + $1.counters.errors }
         lock.lock(); defer { lock.unlock() }
         return (framesRead, framesProcessed, errors)

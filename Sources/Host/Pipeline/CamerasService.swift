@@ -4,16 +4,16 @@ import ServiceLifecycle
 
 /// Runs every camera loop on its own thread. Ends when asked to shut down, or — with
 /// `exitWhenDone` — once every file camera has reached its end.
-final class CamerasService: Service, @unchecked Sendable {
-    let loops: [CameraLoop]
+package final class CamerasService: Service, @unchecked Sendable {
+    package let loops: [CameraLoop]
     private let exitWhenDone: Bool
     private let logger: Logger
 
-    init(loops: [CameraLoop], exitWhenDone: Bool, logger: Logger) {
+    package init(loops: [CameraLoop], exitWhenDone: Bool, logger: Logger) {
         self.loops = loops; self.exitWhenDone = exitWhenDone; self.logger = logger
     }
 
-    func run() async throws {
+    package func run() async throws {
         let group = DispatchGroup()
         for loop in loops {
             group.enter()

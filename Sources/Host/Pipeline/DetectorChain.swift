@@ -6,19 +6,19 @@ import PluginAPI
 /// annotations, a detector that wants only frames with motion is skipped on still ones, a call
 /// over its `max_process_ms` is logged and counted, an error is logged and never stops the chain.
 /// `process` and `finish` run on the camera's thread; the counters may be read from anywhere.
-final class DetectorChain: @unchecked Sendable {
+package final class DetectorChain: @unchecked Sendable {
     /// One detector instance in the chain.
-    final class Link: @unchecked Sendable {
-        let name: String
-        let detector: any Detector
-        let interest: FrameInterest
-        let maxProcessSeconds: Double?
+    package final class Link: @unchecked Sendable {
+        package let name: String
+        package let detector: any Detector
+        package let interest: FrameInterest
+        package let maxProcessSeconds: Double?
         /// Closed once the detector finished: its emitter refuses events from then on.
-        let gate: EmitterGate?
+        package let gate: EmitterGate?
         fileprivate var lastCall: Timestamp?
         fileprivate var lastOverrunLog = 0.0
 
-        init(name: String, detector: any Detector, maxProcessMS: Double? = nil, gate: EmitterGate? = nil) {
+        package init(name: String, detector: any Detector, maxProcessMS: Double? = nil, gate: EmitterGate? = nil) {
             self.name = name; self.detector = detector; self.gate = gate
             interest = (detector as? SelectiveDetector)?.frameInterest ?? .everyFrame
             maxProcessSeconds = maxProcessMS.map { $0 / 1000 }
@@ -26,11 +26,11 @@ final class DetectorChain: @unchecked Sendable {
     }
 
     /// What one link has done so far.
-    struct Counters: Sendable, Equatable {
-        var calls = 0, skipped = 0, overruns = 0, errors = 0
+    package struct Counters: Sendable, Equatable {
+        package var calls = 0, skipped = 0, overruns = 0, errors = 0
     }
 
-    let links: [Link]
+    package let links: [Link]
     private let cameraID: String
     private let logger: Logger
     private let emit: @Sendable ([Event]) -> Void
@@ -38,19 +38,19 @@ final class DetectorChain: @unchecked Sendable {
     private var counters: [Counters]
     private var warnedNoMotion: Set<String> = []
 
-    init(links: [Link], cameraID: String, logger: Logger, emit: @escaping @Sendable ([Event]) -> Void) {
+    package init(links: [Link], cameraID: String, logger: Logger, emit: @escaping @Sendable ([Event]) -> Void) {
         self.links = links; self.cameraID = cameraID; self.logger = logger; self.emit = emit
         counters = Array(repeating: Counters(), count: links.count)
     }
 
     /// Each link's name and counters, in chain order.
-    var stats: [(name: String, counters: Counters)] {
+    package var stats: [(name: String, counters: Counters)] {
         lock.lock(); defer { lock.unlock() }
         return zip(links, counters).map { ($0.name, $1) }
     }
 
     /// Runs `frame` through the chain; every detector sees the annotations of those before it.
-    func process(_ frame: Frame) {
+    package func process(_ frame: Frame) {
         for (i, link) in links.enumerated() {
             guard wants(link, frame) else { bump(i) { $0.skipped += 1 }; continue }
             link.lastCall = frame.timestamp
@@ -72,7 +72,7 @@ final class DetectorChain: @unchecked Sendable {
     }
 
     /// Asks every detector for what it still holds, then closes their emitters.
-    func finish() {
+    package func finish() {
         for link in links {
             let events = link.detector.finish()
             if !events.isEmpty { emit(events) }
@@ -114,19 +114,19 @@ final class DetectorChain: @unchecked Sendable {
 
 /// Lets a detector's emitter through until the detector has finished; then refuses (and logs)
 /// what it still emits.
-final class EmitterGate: @unchecked Sendable {
+package final class EmitterGate: @unchecked Sendable {
     private let lock = NSLock()
     private var open = true
     private let name: String
     private let logger: Logger
 
-    init(name: String, logger: Logger) { self.name = name; self.logger = logger }
+    package init(name: String, logger: Logger) { self.name = name; self.logger = logger }
 
     /// Closes the gate for good.
-    func close() { lock.lock(); open = false; lock.unlock() }
+    package func close() { lock.lock(); open = false; lock.unlock() }
 
     /// An emitter that hands events to `deliver` while the gate is open.
-    func emitter(_ deliver: @escaping @Sendable ([Event]) -> Void) -> EventEmitter {
+    package func emitter(_ deliver: @escaping @Sendable ([Event]) -> Void) -> EventEmitter {
         EventEmitter { [self] events in
             // Held while delivering, so `close()` (after `finish()`) waits for an emit in flight.
             lock.lock(); defer { lock.unlock() }

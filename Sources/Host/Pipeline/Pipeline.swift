@@ -1,10 +1,13 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
+import VigilPlugins
+import VigilRouter
 
 /// Builds the running pieces from the configuration: plugin instances per camera, camera loops,
 /// and the path from a detector's event to the router.
-struct Pipeline {
+package struct Pipeline {
     let config: HostConfig
     let settings: Settings
     let plugins: PluginSet
@@ -12,9 +15,13 @@ struct Pipeline {
     let logger: Logger
     var opener: any FrameSourceOpener = VisionSourceOpener()
 
+    package init(config: HostConfig, settings: Settings, plugins: PluginSet, router: Router, logger: Logger) {
+        self.config = config; self.settings = settings; self.plugins = plugins; self.router = router; self.logger = logger
+    }
+
     /// One loop per camera. A detector that fails to load or rejects its config is logged and
     /// left out; the camera runs with the rest.
-    func makeCameraLoops() -> [CameraLoop] {
+    package func makeCameraLoops() -> [CameraLoop] {
         let environment = PluginEnvironment(stateRoot: settings.stateDir,
                                             snapshots: SnapshotLocation(directory: HostConfig.absolute(settings.snapshotsDir)))
         return config.cameras.map { camera in

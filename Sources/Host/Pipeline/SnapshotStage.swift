@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
+import VigilRouter
 
 /// Writes event snapshots as PNG off the frame loop, then passes the events to the router, in
 /// the camera's order. A write failure (full disk, unwritable folder) is logged and the event is

@@ -1,19 +1,19 @@
 import Foundation
 
 /// What the loader learns from a plugin file's ELF headers before `dlopen`.
-struct ELFInfo: Sendable, Equatable {
+package struct ELFInfo: Sendable, Equatable {
     /// The file's machine, e.g. "x86_64".
-    let machine: String
+    package let machine: String
     /// The compiler line of its `.comment` section (the toolchain that built it), if any.
-    let toolchain: String?
+    package let toolchain: String?
 }
 
 /// A cheap check that a file is a complete ELF shared object for this machine, before it goes
 /// near `dlopen`: the dynamic loader trusts the headers and a truncated or foreign file can crash
 /// it (a bus error in ld.so for a plugin cut off mid-copy). Reads only the headers.
-enum ELFCheck {
+package enum ELFCheck {
     /// Why a file cannot be a plugin library; the loader turns it into a `PluginLoadError`.
-    enum Problem: Error, Equatable {
+    package enum Problem: Error, Equatable {
         /// It cannot be read (a folder, no permission…).
         case unreadable(String)
         /// It is not a complete ELF shared object (truncated, not ELF, not ET_DYN…).
@@ -44,7 +44,7 @@ enum ELFCheck {
     }
 
     /// Checks `path`; throws a `Problem` saying what is wrong.
-    static func check(path: String) throws -> ELFInfo {
+    package static func check(path: String) throws -> ELFInfo {
         var status = stat()
         guard stat(path, &status) == 0 else { throw Problem.unreadable(String(cString: strerror(errno))) }
         guard status.st_mode & S_IFMT == S_IFREG else {
@@ -126,7 +126,7 @@ enum ELFCheck {
     }
 
     /// The toolchain line of the running vigil itself.
-    static let hostToolchain: String? = (try? check(path: "/proc/self/exe"))?.toolchain
+    package static let hostToolchain: String? = (try? check(path: "/proc/self/exe"))?.toolchain
 }
 
 /// Little-endian integers out of a byte array.

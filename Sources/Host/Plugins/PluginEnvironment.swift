@@ -1,24 +1,25 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
 
 /// What the host hands every plugin instance besides its config (PluginAPI 1.1): a state folder,
 /// the snapshots folder, the shared store.
-struct PluginEnvironment: Sendable {
+package struct PluginEnvironment: Sendable {
     /// STATE_DIR; nil: instances get no state folder (e.g. `vigil check`).
-    var stateRoot: String?
+    package var stateRoot: String?
     /// SNAPSHOTS_DIR.
-    var snapshots: SnapshotLocation?
+    package var snapshots: SnapshotLocation?
     /// The Redis-backed cache and queues, when the host has them.
-    var store: (any SharedStore)?
+    package var store: (any SharedStore)?
 
-    init(stateRoot: String? = nil, snapshots: SnapshotLocation? = nil, store: (any SharedStore)? = nil) {
+    package init(stateRoot: String? = nil, snapshots: SnapshotLocation? = nil, store: (any SharedStore)? = nil) {
         self.stateRoot = stateRoot; self.snapshots = snapshots; self.store = store
     }
 
     /// Creates `STATE_DIR/<instance>/<camera>` (or `STATE_DIR/<instance>` for a sink) and returns its
     /// absolute path; when it cannot be created that is logged and the plugin runs without one.
-    func stateDirectory(for instance: String, camera: String?, logger: Logger) -> String? {
+    package func stateDirectory(for instance: String, camera: String?, logger: Logger) -> String? {
         guard let stateRoot else { return nil }
         let parts = [instance] + (camera.map { [$0] } ?? [])
         let path = parts.reduce(HostConfig.absolute(stateRoot)) { "\($0)/\(Self.safe($1))" }
@@ -33,7 +34,7 @@ struct PluginEnvironment: Sendable {
     }
 
     /// A name made safe as one path component.
-    static func safe(_ name: String) -> String {
+    package static func safe(_ name: String) -> String {
         let cleaned = String(name.map { $0.isLetter || $0.isNumber || "-_.@: ".contains($0) ? $0 : "_" })
         return cleaned.isEmpty || cleaned == "." || cleaned == ".." ? "_" : cleaned
     }

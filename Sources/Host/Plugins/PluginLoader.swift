@@ -41,22 +41,22 @@ enum PluginLoadError: Error, CustomStringConvertible, Equatable {
 /// library registers its type metadata with the Swift runtime, which keeps pointers into it, so
 /// every `dlopen` uses RTLD_NODELETE (a later `dlclose` only drops the handle) and a library whose
 /// entry ran is kept even when it is refused (wrong kind). Files are checked (ELF headers) first.
-final class PluginLibrary: @unchecked Sendable {
+package final class PluginLibrary: @unchecked Sendable {
     /// The file it was loaded from.
-    let path: String
+    package let path: String
     /// What the plugin says about itself.
-    let descriptor: PluginDescriptor
+    package let descriptor: PluginDescriptor
     /// The ABI version the plugin reported (equal to the host's).
-    let abi: UInt32
+    package let abi: UInt32
     /// The compiler that built it (the `clang version …` line of its `.comment` section), if known.
-    let toolchain: String?
+    package let toolchain: String?
 
     private init(path: String, descriptor: PluginDescriptor, abi: UInt32, toolchain: String?) {
         self.path = path; self.descriptor = descriptor; self.abi = abi; self.toolchain = toolchain
     }
 
     /// Loads `path`, checks its ABI through the C entry symbol alone, then takes its descriptor.
-    static func load(path: String, expecting kind: PluginKind? = nil) throws -> PluginLibrary {
+    package static func load(path: String, expecting kind: PluginKind? = nil) throws -> PluginLibrary {
         guard FileManager.default.fileExists(atPath: path) else { throw PluginLoadError.fileMissing(path: path) }
         let info: ELFInfo
         do { info = try ELFCheck.check(path: path) } catch let problem as ELFCheck.Problem {

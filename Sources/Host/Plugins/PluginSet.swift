@@ -1,32 +1,33 @@
 import Logging
 import PluginAPI
+import VigilConfig
 
 /// A plugin instance entry from plugins.json whose library loaded.
-struct LoadedPlugin: Sendable {
-    let entry: PluginEntry
-    let library: PluginLibrary
-    var descriptor: PluginDescriptor { library.descriptor }
+package struct LoadedPlugin: Sendable {
+    package let entry: PluginEntry
+    package let library: PluginLibrary
+    package var descriptor: PluginDescriptor { library.descriptor }
 }
 
 /// A plugin problem tied to its place in plugins.json.
-struct PluginSetError: Error, CustomStringConvertible {
+package struct PluginSetError: Error, CustomStringConvertible {
     let file: String
     let entry: PluginEntry
     let reason: String
-    var description: String { "\(file): \(entry.path) (\(entry.name)): \(reason)" }
+    package var description: String { "\(file): \(entry.path) (\(entry.name)): \(reason)" }
 }
 
 /// Every detector and sink library named in plugins.json, loaded once.
-struct PluginSet: Sendable {
-    let detectors: [String: LoadedPlugin]
-    let sinks: [LoadedPlugin]
+package struct PluginSet: Sendable {
+    package let detectors: [String: LoadedPlugin]
+    package let sinks: [LoadedPlugin]
     /// Entries that failed to load, with the reason (the rest still work).
-    let failures: [PluginSetError]
+    package let failures: [PluginSetError]
     /// Libraries that loaded but deserve a word (built by another Swift toolchain).
-    let warnings: [PluginSetError]
+    package let warnings: [PluginSetError]
 
     /// Loads every library; failures are collected, not thrown, so one bad .so does not stop the rest.
-    static func load(_ config: HostConfig) -> PluginSet {
+    package static func load(_ config: HostConfig) -> PluginSet {
         var failures: [PluginSetError] = []
         var warnings: [PluginSetError] = []
         func load(_ entry: PluginEntry, _ kind: PluginKind) -> LoadedPlugin? {
@@ -52,7 +53,7 @@ struct PluginSet: Sendable {
 
     /// Creates a detector instance for one camera (nil: a check without a camera); a rejected
     /// config names the JSON path.
-    func makeDetector(_ plugin: LoadedPlugin, camera: CameraConfig?, emitter: EventEmitter? = nil,
+    package func makeDetector(_ plugin: LoadedPlugin, camera: CameraConfig?, emitter: EventEmitter? = nil,
                       environment: PluginEnvironment = PluginEnvironment(), file: String, logger: Logger) throws -> any Detector {
         var context = Self.context(plugin, cameraID: camera?.id, logger: logger)
         context.zones = camera?.zones ?? []
@@ -67,7 +68,7 @@ struct PluginSet: Sendable {
     }
 
     /// Creates a sink instance; a rejected config names the JSON path.
-    func makeSink(_ plugin: LoadedPlugin, environment: PluginEnvironment = PluginEnvironment(), file: String,
+    package func makeSink(_ plugin: LoadedPlugin, environment: PluginEnvironment = PluginEnvironment(), file: String,
                   logger: Logger) throws -> any Sink {
         var context = Self.context(plugin, cameraID: nil, logger: logger)
         context.snapshots = environment.snapshots

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What to do when a bounded queue is full.
-enum OverloadPolicy: String, Sendable {
+package enum OverloadPolicy: String, Sendable {
     /// The producer (a camera loop) waits for room: nothing is dropped.
     case block
     /// The new item is dropped and counted.
@@ -10,7 +10,7 @@ enum OverloadPolicy: String, Sendable {
 
 /// A bounded many-producers, one-consumer queue with blocking batch pops. Nothing in it uses
 /// timers: a consumer wakes as soon as one item arrives and takes everything queued.
-final class BlockingQueue<Element>: @unchecked Sendable {
+package final class BlockingQueue<Element>: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [Element] = []
     private var closed = false
@@ -19,11 +19,11 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     /// Pushes that found the queue full (and waited or were dropped).
     private(set) var timesFull = 0
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    package init(capacity: Int) { self.capacity = max(1, capacity) }
 
     /// Adds an item; with `.block` waits while full, with `.drop` refuses it. False when refused or closed.
     @discardableResult
-    func push(_ item: Element, policy: OverloadPolicy = .block) -> Bool {
+    package func push(_ item: Element, policy: OverloadPolicy = .block) -> Bool {
         condition.lock(); defer { condition.unlock() }
         if items.count >= capacity { timesFull += 1 }
         while items.count >= capacity, !closed {
@@ -38,7 +38,7 @@ final class BlockingQueue<Element>: @unchecked Sendable {
 
     /// Takes up to `max` items, waiting for at least one (up to `timeout` seconds, forever if nil).
     /// Returns [] on timeout and nil once closed and empty.
-    func popBatch(max: Int, timeout: Double? = nil) -> [Element]? {
+    package func popBatch(max: Int, timeout: Double? = nil) -> [Element]? {
         condition.lock(); defer { condition.unlock() }
         let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
         while items.isEmpty {
@@ -69,7 +69,7 @@ final class BlockingQueue<Element>: @unchecked Sendable {
     var fullCount: Int { condition.lock(); defer { condition.unlock() }; return timesFull }
 
     /// Stops accepting items; the consumer still gets what is queued.
-    func close() {
+    package func close() {
         condition.lock(); closed = true; condition.broadcast(); condition.unlock()
     }
 }

@@ -3,7 +3,7 @@ import PluginAPI
 
 /// The published event JSON, byte for byte what the seed's Python `json.dumps` printed:
 /// `", "` and `": "` separators, non-ASCII escaped, keys in the seed's order.
-enum EventJSON {
+package enum EventJSON {
     static func encode(id: Int64, createdAt: String, event: NewEvent) -> String {
         encode(id: id, createdAt: createdAt, event: event, data: Array(encode(event.data).utf8))
     }
@@ -59,7 +59,7 @@ enum EventJSON {
     }
 
     /// A JSON string with Python's `ensure_ascii` escaping (non-ASCII as \uXXXX, UTF-16 surrogates).
-    static func writeString(_ s: String, _ out: inout [UInt8]) {
+    package static func writeString(_ s: String, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
@@ -94,7 +94,7 @@ enum EventJSON {
     }
 
     /// `2024-10-11T12:34:56.789Z`
-    static func isoMillisZ(_ t: Timestamp) -> String {
+    package static func isoMillisZ(_ t: Timestamp) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(24)
         writeDateTime(t, separator: UInt8(ascii: "T"), fractionDigits: 3, to: &out)
@@ -103,7 +103,7 @@ enum EventJSON {
     }
 
     /// `2024-10-11 12:34:56.789123` (UTC), for PostgreSQL's TIMESTAMP.
-    static func sqlTimestamp(_ t: Timestamp) -> String {
+    package static func sqlTimestamp(_ t: Timestamp) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(26)
         writeDateTime(t, separator: UInt8(ascii: " "), fractionDigits: 6, to: &out)
@@ -130,7 +130,7 @@ enum EventJSON {
     }
 
     /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.ffffff]` (UTC) back to a timestamp.
-    static func parseSQLTimestamp(_ s: String) -> Timestamp? {
+    package static func parseSQLTimestamp(_ s: String) -> Timestamp? {
         let parts = s.split(whereSeparator: { "-: T.".contains($0) }).map(String.init)
         guard parts.count >= 6, let y = Int(parts[0]), let mo = Int(parts[1]), let d = Int(parts[2]),
               let h = Int(parts[3]), let mi = Int(parts[4]), let sec = Int(parts[5]) else { return nil }
@@ -158,7 +158,7 @@ enum EventJSON {
         return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
     }
 
-    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    package static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400

@@ -4,7 +4,7 @@ import VigilPostgres
 
 /// The events table: the seed's schema, batched inserts, and the outbox/spool bookkeeping.
 /// One connection, used by one thread.
-final class EventStore {
+package final class EventStore {
     let connection: PostgresConnection
 
     /// The seed's schema and indexes, plus vigil's bookkeeping tables (outbox, spool, sink positions).
@@ -85,7 +85,7 @@ final class EventStore {
 
     /// Creates the schema if missing; safe to run from several connections at once. The first time
     /// the counts table appears it is filled from the events already there, with inserts held off.
-    static func migrate(_ connection: PostgresConnection) throws {
+    package static func migrate(_ connection: PostgresConnection) throws {
         try connection.execute("SELECT pg_advisory_lock(8069001)")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(8069001)") }
         try connection.execute(schema)
@@ -140,13 +140,13 @@ final class EventStore {
     }
 
     /// The columns `event(at:in:)` reads, in order.
-    static let eventColumns = """
+    package static let eventColumns = """
         id, event_type, camera_id, to_char(timestamp, 'YYYY-MM-DD HH24:MI:SS.US'), frame_number,
         snapshot_path, event_data::text, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US')
         """
 
     /// The event in row `r` of a result that selected `eventColumns` first.
-    static func event(at r: Int, in rows: PostgresResult) -> SavedEvent {
+    package static func event(at r: Int, in rows: PostgresResult) -> SavedEvent {
         let event = NewEvent(type: rows[r, 1]!, cameraID: rows[r, 2]!, frameNumber: Int(rows[r, 4]!)!,
                              timestamp: EventJSON.parseSQLTimestamp(rows[r, 3]!) ?? Timestamp(microsecondsSince1970: 0),
                              snapshotPath: rows[r, 5], data: (try? JSONValue(parsing: rows[r, 6]!)) ?? .null)
@@ -155,7 +155,7 @@ final class EventStore {
 
     /// Up to `limit` events saved after `lastID`, in id order, each with its age in seconds: what
     /// the publisher and the sinks catch up from after an outage.
-    static func read(after lastID: Int64, limit: Int, from db: PostgresConnection) throws -> [(event: SavedEvent, ageSeconds: Double)] {
+    package static func read(after lastID: Int64, limit: Int, from db: PostgresConnection) throws -> [(event: SavedEvent, ageSeconds: Double)] {
         let rows = try db.query("""
             SELECT \(eventColumns), extract(epoch FROM (now() AT TIME ZONE 'UTC') - created_at)
             FROM events WHERE id > $1 ORDER BY id LIMIT $2

@@ -1,17 +1,17 @@
 import PluginAPI
 
 /// An event on its way to the database: a detector's event with its snapshot already written.
-struct NewEvent: Sendable {
+package struct NewEvent: Sendable {
     var type: String
     var cameraID: String
     var frameNumber: Int
     var timestamp: Timestamp
-    var snapshotPath: String?
+    package var snapshotPath: String?
     let data: JSONValue
     /// `data` as JSON text, encoded once, on the submitting thread: the writer and publisher reuse it.
     let dataJSON: [UInt8]
 
-    init(type: String, cameraID: String, frameNumber: Int, timestamp: Timestamp, snapshotPath: String?, data: JSONValue) {
+    package init(type: String, cameraID: String, frameNumber: Int, timestamp: Timestamp, snapshotPath: String?, data: JSONValue) {
         self.type = type; self.cameraID = cameraID; self.frameNumber = frameNumber
         self.timestamp = timestamp; self.snapshotPath = snapshotPath; self.data = data
         self.dataJSON = Array(EventJSON.encode(data).utf8)
@@ -32,17 +32,17 @@ struct NewEvent: Sendable {
 }
 
 /// An event after its row was committed.
-struct SavedEvent: Sendable {
+package struct SavedEvent: Sendable {
     let id: Int64
     /// created_at as the seed prints it: `2024-10-11T12:34:56.789123`.
     let createdAt: String
-    let event: NewEvent
+    package let event: NewEvent
 
     /// The seed's JSON, as published (built on the publisher's thread, not the writer's).
-    var json: String { EventJSON.encode(id: id, createdAt: createdAt, event: event, data: event.dataJSON) }
+    package var json: String { EventJSON.encode(id: id, createdAt: createdAt, event: event, data: event.dataJSON) }
 
     /// What sinks receive.
-    var stored: StoredEvent {
+    package var stored: StoredEvent {
         StoredEvent(id: id, type: event.type, cameraID: event.cameraID, frameNumber: event.frameNumber,
                     timestamp: event.timestamp, snapshotPath: event.snapshotPath, data: event.data,
                     createdAt: EventJSON.parseSQLTimestamp(createdAt) ?? Timestamp(microsecondsSince1970: 0), json: json)

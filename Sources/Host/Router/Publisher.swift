@@ -1,21 +1,24 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
 import VigilPostgres
 import VigilRedis
 
 /// Where and how events are published.
-struct PublishOptions: Sendable {
+package struct PublishOptions: Sendable {
     var redis: RedisAddress
     /// The main channel (`REDIS_CHANNEL_NAME`).
     var channel: String
     /// Also publish on `<channel>:<event_type>` and `<channel>:<camera_id>`.
-    var perTypeAndCameraChannels = false
+    package var perTypeAndCameraChannels = false
     /// Also XADD to this stream (nil: off), trimmed to about `streamMaxLength` entries.
-    var stream: String?
-    var streamMaxLength = 100_000
+    package var stream: String?
+    package var streamMaxLength = 100_000
     /// Events older than this are not published after an outage, only counted and logged.
-    var maxCatchUpAge: Double = 3600
+    package var maxCatchUpAge: Double = 3600
+
+    package init(redis: RedisAddress, channel: String) { self.redis = redis; self.channel = channel }
 }
 
 /// Publishes saved events on Redis, in id order, on its own thread. If Redis goes away it

@@ -4,18 +4,24 @@ import PluginAPI
 
 /// The event router: save to PostgreSQL → publish to Redis → hand to sinks.
 /// Cameras call `submit` from their own threads; saving and publishing each run on their own thread.
-final class Router: @unchecked Sendable {
-    struct Options: Sendable {
+package final class Router: @unchecked Sendable {
+    package struct Options: Sendable {
         var databaseURL: String
         var publish: PublishOptions
         var spoolDirectory: String
         /// Events held in memory before the writer takes them.
-        var queueCapacity = 100_000
+        var queueCapacity: Int
         /// What `submit` does when the queue is full.
-        var overload: OverloadPolicy = .block
+        var overload: OverloadPolicy
+
+        package init(databaseURL: String, publish: PublishOptions, spoolDirectory: String, queueCapacity: Int = 100_000,
+                     overload: OverloadPolicy = .block) {
+            self.databaseURL = databaseURL; self.publish = publish; self.spoolDirectory = spoolDirectory
+            self.queueCapacity = queueCapacity; self.overload = overload
+        }
     }
 
-    let stats: RouterStats
+    package let stats: RouterStats
     private let options: Options
     private let logger: Logger
     private let queue: BlockingQueue<NewEvent>
@@ -26,7 +32,7 @@ final class Router: @unchecked Sendable {
     private let overloadLogged = NSLock()
     private var overloadReported = false
 
-    init(options: Options, logger: Logger, stats: RouterStats = RouterStats(),
+    package init(options: Options, logger: Logger, stats: RouterStats = RouterStats(),
          onPublished: @escaping @Sendable ([SavedEvent]) -> Void = { _ in }) throws {
         self.options = options
         self.stats = stats
@@ -40,7 +46,7 @@ final class Router: @unchecked Sendable {
     }
 
     /// Starts the writer and publisher threads.
-    func start() {
+    package func start() {
         Self.spawn("vigil-writer", writer.run, writerDone)
         Self.spawn("vigil-publisher", publisher.run, publisherDone)
     }
@@ -55,7 +61,7 @@ final class Router: @unchecked Sendable {
 
     /// Queues an event for saving. Returns false when it is refused (invalid, or dropped by policy).
     @discardableResult
-    func submit(_ event: NewEvent) -> Bool {
+    package func submit(_ event: NewEvent) -> Bool {
         if let problem = event.validate() {
             stats.add("rejected")
             logger.error("Event rejected", metadata: ["camera.id": "\(event.cameraID)", "error": "\(problem)"])
@@ -78,10 +84,10 @@ final class Router: @unchecked Sendable {
     }
 
     /// Events waiting in memory.
-    var queued: Int { queue.count }
+    package var queued: Int { queue.count }
 
     /// Saves and publishes everything queued, then stops the threads (writer first, then publisher).
-    func shutdown() {
+    package func shutdown() {
         queue.close()
         writerDone.wait()
         publisher.close()

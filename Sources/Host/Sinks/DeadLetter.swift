@@ -1,22 +1,23 @@
 import Foundation
 import PluginAPI
+import VigilRouter
 
 /// A sink's dead-letter file: one JSON line per event that exhausted its attempts or failed for
 /// good, with the event exactly as published, so `vigil dead-letter replay` can deliver it again.
 /// Each append opens, locks (flock), writes, fsyncs and closes the file, so a replay may move the
 /// file away at any time without losing a line.
-struct DeadLetterFile: Sendable {
+package struct DeadLetterFile: Sendable {
     let path: String
 
     /// One line of the file.
-    struct Entry: Sendable {
+    package struct Entry: Sendable {
         var sink: String
-        var eventID: Int64
-        var attempts: Int
-        var reason: String
-        var failedAt: Timestamp
+        package var eventID: Int64
+        package var attempts: Int
+        package var reason: String
+        package var failedAt: Timestamp
         /// The event JSON as published (an object).
-        var eventJSON: String
+        package var eventJSON: String
 
         var line: String {
             var out: [UInt8] = []
@@ -72,7 +73,7 @@ struct DeadLetterFile: Sendable {
     }
 
     /// Reads every entry; lines that do not parse are returned as `bad` (line numbers from 1).
-    static func read(path: String) throws -> (entries: [Entry], bad: [Int]) {
+    package static func read(path: String) throws -> (entries: [Entry], bad: [Int]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DeadLetterError(path: path, operation: "read", errno: errno)
         }
@@ -90,4 +91,16 @@ struct DeadLetterError: Error, CustomStringConvertible {
     let operation: String
     let errno: Int32
     var description: String { "dead-letter file \(path): \(operation) failed: \(String(cString: strerror(errno)))" }
+}
+
+extension StoredEvent {
+    /// An event back from its published JSON (a dead-letter line); the JSON is kept byte for byte.
+    package init?(publishedJSON json: String) {
+        guard let v = try? JSONValue(parsing: json), let id = v["id"]?.intValue, let type = v["event_type"]?.stringValue,
+              let camera = v["camera_id"]?.stringValue, let frame = v["frame_number"]?.intValue,
+              let ts = v["timestamp"]?.stringValue.flatMap(EventJSON.parseSQLTimestamp) else { return nil }
+        self.init(id: Int64(id), type: type, cameraID: camera, frameNumber: frame, timestamp: ts,
+                  snapshotPath: v["snapshot_path"]?.stringValue, data: v["event_data"] ?? .null,
+                  createdAt: v["created_at"]?.stringValue.flatMap(EventJSON.parseSQLTimestamp) ?? ts, json: json)
+    }
 }

@@ -1,29 +1,30 @@
 import Foundation
 import PluginAPI
+import VigilConfig
 
 /// How the host delivers events to one sink: its queue, concurrency, retries and dead-letter file.
 /// Read from the sink's `delivery` object in plugins.json; every key is optional.
-struct DeliveryPolicy: Sendable, Equatable {
+package struct DeliveryPolicy: Sendable, Equatable {
     /// Events held in memory for the sink; beyond it the sink catches up from PostgreSQL later.
     var queueCapacity = 10_000
     /// Deliveries in flight at once.
-    var concurrency = 4
+    package var concurrency = 4
     /// Attempts per event, the first included, before it goes to the dead-letter file.
-    var maxAttempts = 8
+    package var maxAttempts = 8
     /// Full-jitter exponential backoff: attempt n waits a random time in [0, min(cap, base * 2^(n-1))].
     var backoffBase: Duration = .milliseconds(500)
     var backoffCap: Duration = .seconds(60)
     /// The longest `Retry-After` honoured; longer answers are cut to this.
     var retryAfterCap: Duration = .seconds(3600)
     /// JSON lines of events that exhausted their attempts or failed for good.
-    var deadLetterPath: String
+    package var deadLetterPath: String
     /// After a restart or an overflow, events older than this are not delivered, only counted.
     var maxCatchUpAge: Double = 86_400
 
     init(deadLetterPath: String) { self.deadLetterPath = deadLetterPath }
 
     /// Reads `entry.delivery` of `config`; relative paths resolve against the folder of plugins.json.
-    static func read(_ entry: PluginEntry, in config: HostConfig, environment: [String: String]) throws -> DeliveryPolicy {
+    package static func read(_ entry: PluginEntry, in config: HostConfig, environment: [String: String]) throws -> DeliveryPolicy {
         let file = config.file
         var policy = DeliveryPolicy(deadLetterPath: HostConfig.resolve(
             "\(environment["DEAD_LETTER_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "dead-letter")/\(entry.name).jsonl",

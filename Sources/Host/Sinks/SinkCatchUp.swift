@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PluginAPI
 import VigilPostgres
+import VigilRouter
 
 /// A sink's link to PostgreSQL, on its own thread (libpq blocks): it loads the sink's position
 /// (`vigil_sink_position`; a new sink starts at the table's end), reads back from the events

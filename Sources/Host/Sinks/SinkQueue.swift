@@ -5,7 +5,7 @@ import PluginAPI
 /// sink, consumers are the sink's async delivery workers. It also tracks which events are settled
 /// (delivered, dead-lettered or skipped), so the sink's position — every id at or below it is
 /// settled — can be saved, and switches to catching up from PostgreSQL when it overflows.
-final class SinkQueue: @unchecked Sendable {
+package final class SinkQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [StoredEvent] = []
     private var head = 0
@@ -25,7 +25,7 @@ final class SinkQueue: @unchecked Sendable {
     private func locked<R>(_ body: () -> R) -> R { condition.lock(); defer { condition.unlock() }; return body() }
 
     /// Starts from a saved position: everything at or below it is settled.
-    func start(at position: Int64) { locked { takenUpTo = position } }
+    package func start(at position: Int64) { locked { takenUpTo = position } }
 
     /// Offers live events (id order). Returns how many overflowed: the queue then catches up.
     @discardableResult
@@ -63,7 +63,7 @@ final class SinkQueue: @unchecked Sendable {
     }
 
     /// Ends the catch-up if no live event was missed since it last read; otherwise it reads again.
-    func finishCatchUp() -> Bool {
+    package func finishCatchUp() -> Bool {
         locked {
             if missedWhileCatchingUp > 0 { missedWhileCatchingUp = 0; return false }
             catchingUp = false
@@ -99,10 +99,10 @@ final class SinkQueue: @unchecked Sendable {
     var position: Int64 { locked { unsettled.min().map { $0 - 1 } ?? takenUpTo } }
 
     /// Events queued and in flight.
-    var depth: Int { locked { unsettled.count } }
+    package var depth: Int { locked { unsettled.count } }
 
     /// Stops handing out events; waiting workers get nil. Unsettled events stay after the position.
-    func close() {
+    package func close() {
         let ws: [CheckedContinuation<StoredEvent?, Never>] = locked {
             closed = true
             condition.broadcast()

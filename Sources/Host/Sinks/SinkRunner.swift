@@ -1,16 +1,17 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilRouter
 
 /// Delivers the stored events to one sink instance. The host owns the policy (DeliveryPolicy):
 /// a bounded queue, `concurrency` workers, retries with full-jitter exponential backoff or the
 /// sink's own `Retry-After`, a dead-letter file for events that exhaust their attempts, and
 /// disabling the sink when it says its destination is gone. Nothing here runs on the router's
 /// threads, so a slow or dead sink never slows saving or publishing.
-final class SinkRunner: @unchecked Sendable {
-    let name: String
+package final class SinkRunner: @unchecked Sendable {
+    package let name: String
     let policy: DeliveryPolicy
-    let queue: SinkQueue
+    package let queue: SinkQueue
     private let sink: any Sink
     private let filter: (any FilteringSink)?
     private let deadLetter: DeadLetterFile
@@ -20,7 +21,7 @@ final class SinkRunner: @unchecked Sendable {
     private var disabledReason: String?
     private var overflowLogged = false
 
-    init(name: String, sink: any Sink, policy: DeliveryPolicy, logger: Logger, stats: RouterStats) {
+    package init(name: String, sink: any Sink, policy: DeliveryPolicy, logger: Logger, stats: RouterStats) {
         self.name = name; self.sink = sink; self.policy = policy; self.stats = stats
         filter = sink as? any FilteringSink
         queue = SinkQueue(capacity: policy.queueCapacity)
@@ -34,7 +35,7 @@ final class SinkRunner: @unchecked Sendable {
     func wants(_ event: StoredEvent) -> Bool { filter?.wants(event) ?? true }
 
     /// Offers live events from the publisher; never blocks. An overflow switches to catching up.
-    func offer(_ events: [StoredEvent]) {
+    package func offer(_ events: [StoredEvent]) {
         let wanted = events.map(wants)
         stats.add("sink.\(name).skipped", wanted.lazy.filter { !$0 }.count)
         if queue.offer(events, wanted: wanted) > 0 {
@@ -47,10 +48,10 @@ final class SinkRunner: @unchecked Sendable {
     }
 
     /// The reason the sink was disabled, if it was.
-    var disabled: String? { lock.lock(); defer { lock.unlock() }; return disabledReason }
+    package var disabled: String? { lock.lock(); defer { lock.unlock() }; return disabledReason }
 
     /// Runs `concurrency` workers until the queue is closed (or the task cancelled).
-    func runWorkers() async {
+    package func runWorkers() async {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<policy.concurrency {
                 group.addTask { [self] in
@@ -62,7 +63,7 @@ final class SinkRunner: @unchecked Sendable {
 
     /// Delivers one event with the retry policy. Returns without settling when shut down mid-retry,
     /// so the event is caught up after the restart.
-    func deliver(_ event: StoredEvent) async {
+    package func deliver(_ event: StoredEvent) async {
         var attempt = 1
         while true {
             switch await sink.deliver(event) {
@@ -123,5 +124,5 @@ final class SinkRunner: @unchecked Sendable {
     }
 
     /// Releases the sink's resources (after the workers ended).
-    func closeSink() async { await sink.close() }
+    package func closeSink() async { await sink.close() }
 }

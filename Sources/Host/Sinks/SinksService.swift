@@ -2,17 +2,20 @@ import Foundation
 import Logging
 import PluginAPI
 import ServiceLifecycle
+import VigilConfig
+import VigilPlugins
+import VigilRouter
 
 /// Every configured sink, each with its own runner (queue, workers, retries, dead-letter) and
 /// PostgreSQL catch-up thread. The router hands it each batch it published.
-final class SinksService: Service, @unchecked Sendable {
-    let runners: [SinkRunner]
+package final class SinksService: Service, @unchecked Sendable {
+    package let runners: [SinkRunner]
     private let catchUps: [SinkCatchUp]
     private let logger: Logger
     /// How long shutdown waits for the sinks' queues to empty (`SINK_DRAIN_SECONDS`, default 5).
     private let drainTime: Duration
 
-    init(runners: [SinkRunner], databaseURL: String, logger: Logger, stats: RouterStats, drainTime: Duration = .seconds(5)) {
+    package init(runners: [SinkRunner], databaseURL: String, logger: Logger, stats: RouterStats, drainTime: Duration = .seconds(5)) {
         self.runners = runners
         self.logger = logger
         self.drainTime = drainTime
@@ -21,7 +24,7 @@ final class SinksService: Service, @unchecked Sendable {
 
     /// Creates a runner per sink in plugins.json whose library loaded and accepted its config;
     /// the others are logged and left out (the rest keep running).
-    static func make(config: HostConfig, plugins: PluginSet, settings: Settings, logger: Logger,
+    package static func make(config: HostConfig, plugins: PluginSet, settings: Settings, logger: Logger,
                      stats: RouterStats) -> [SinkRunner] {
         plugins.sinks.compactMap { plugin in
             do {
@@ -36,13 +39,13 @@ final class SinksService: Service, @unchecked Sendable {
     }
 
     /// Hands a published batch to every sink (never blocks).
-    func offer(_ events: [SavedEvent]) {
+    package func offer(_ events: [SavedEvent]) {
         guard !runners.isEmpty else { return }
         let stored = events.map(\.stored)
         runners.forEach { $0.offer(stored) }
     }
 
-    func run() async throws {
+    package func run() async throws {
         catchUps.forEach { $0.start() }
         for r in runners {
             logger.info("Sink started", metadata: ["sink.name": "\(r.name)", "concurrency": "\(r.policy.concurrency)",

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// The process's one root logger; configured once per process.
-enum LogSetup {
+package enum LogSetup {
     private static let bootstrapped: Bool = {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
@@ -14,7 +14,7 @@ enum LogSetup {
     }()
 
     /// The root logger ("vigil"); subsystems add metadata to copies of it.
-    static func rootLogger() -> Logger {
+    package static func rootLogger() -> Logger {
         _ = bootstrapped
         return Logger(label: "vigil")
     }

@@ -1,8 +1,10 @@
 import ArgumentParser
 
 /// `vigil bench …`: measurements that print their figures.
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct BenchCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks that print their figures.",
         subcommands: [RouterBench.self, MotionBench.self, APIBench.self, WebhookBench.self])
+
+    package init() {}
 }

@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
 import VigilRedis
+import VigilRouter
+import VigilSupport
 
 /// `vigil bench router`: real PostgreSQL and Redis, a real subscriber counting receipts.
 struct RouterBench: ParsableCommand {

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import PluginAPI
+import VigilConfig
+import VigilPipeline
+import VigilPlugins
 import VigilVision
 
 /// `vigil bench motion`: bare decode speed, the motion plugin alone on decoded frames (one core),

@@ -4,6 +4,11 @@ import Hummingbird
 import Logging
 import PluginAPI
 import ServiceLifecycle
+import VigilConfig
+import VigilPlugins
+import VigilRouter
+import VigilSinks
+import VigilSupport
 
 /// `vigil bench webhook`: the real libWebhook.so, through the host's sink runner, delivering
 /// signed events to a local HTTP endpoint (Hummingbird, in this process) over kept-alive connections.

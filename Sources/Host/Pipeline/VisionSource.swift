@@ -1,15 +1,16 @@
 import Foundation
 import PluginAPI
+import VigilSupport
 import VigilVision
 
 /// A camera source read through OpenCV's VideoCapture (files, rtsp/http streams, image folders, globs).
-final class VisionSource: FrameSource {
+package final class VisionSource: FrameSource {
     private let capture: OpaquePointer
     let nominalFPS: Double
     let isLive: Bool
     private let name: String
 
-    init(_ source: String) throws {
+    package init(_ source: String) throws {
         var err = [CChar](repeating: 0, count: 512)
         guard let capture = vv_capture_open(source, &err, err.count) else {
             throw FrameSourceError(source: source, message: String(errorBuffer: err))
@@ -22,7 +23,7 @@ final class VisionSource: FrameSource {
 
     deinit { vv_capture_close(capture) }
 
-    func read() throws -> Image? {
+    package func read() throws -> Image? {
         var err = [CChar](repeating: 0, count: 512)
         var frame: OpaquePointer?
         switch vv_capture_read(capture, &frame, &err, err.count) {

@@ -5,33 +5,33 @@ import Prometheus
 /// vigil's metrics: swift-metrics counters and gauges made by a Prometheus factory over a registry
 /// of our own (no global bootstrap, so tests and benches can make as many as they like).
 /// `GET /metrics` renders the registry in the Prometheus text format.
-final class VigilMetrics: @unchecked Sendable {
+package final class VigilMetrics: @unchecked Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let lock = NSLock()
     private var counters: [String: CoreMetrics.Counter] = [:]
     private var gauges: [String: CoreMetrics.Gauge] = [:]
 
-    init() { factory = PrometheusMetricsFactory(registry: registry) }
+    package init() { factory = PrometheusMetricsFactory(registry: registry) }
 
     /// Counts a router or sink statistic: `saved` → `vigil_events_total{outcome="saved"}`,
     /// `sink.alerts.delivered` → `vigil_sink_events_total{sink="alerts",outcome="delivered"}`,
     /// `sink.alerts.retries` → `vigil_sink_retries_total{sink="alerts"}`.
-    func count(_ key: String, _ n: Int) {
+    package func count(_ key: String, _ n: Int) {
         guard n > 0 else { return }
         counter(key).increment(by: Int64(n))
     }
 
     /// Creates counters at 0 so they show in `/metrics` before their first event (Prometheus
     /// rates need the zero): the router's outcomes, and each sink's.
-    func declare(sinks: [String]) {
+    package func declare(sinks: [String]) {
         let keys = ["saved", "published", "spooled", "dropped", "rejected"]
             + sinks.flatMap { name in ["delivered", "retries", "dead_lettered", "skipped"].map { "sink.\(name).\($0)" } }
         for key in keys { _ = counter(key) }
     }
 
     /// Sets a gauge, e.g. `vigil_camera_fps{camera="camera-01"}`.
-    func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
+    package func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
         let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
         lock.lock()
         let g = gauges[key] ?? CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
@@ -41,7 +41,7 @@ final class VigilMetrics: @unchecked Sendable {
     }
 
     /// The Prometheus text exposition of everything recorded.
-    func render() -> [UInt8] {
+    package func render() -> [UInt8] {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

@@ -1,9 +1,14 @@
 import ArgumentParser
 import Foundation
+import HostMetrics
 import Logging
 import ServiceLifecycle
+import VigilAPI
+import VigilConfig
 import VigilCurl
 import VigilPostgres
+import VigilRouter
+import VigilSupport
 
 /// `vigil bench api`: the REST API over a large events table, timed by a real HTTP client.
 struct APIBench: AsyncParsableCommand {
