@@ -93,5 +93,6 @@ let package = Package(
                                                          .product(name: "Hummingbird", package: "hummingbird")],
                     path: "Tests/WebhookTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
+        .testTarget(name: "ANPRTests", dependencies: ["ANPR", pluginAPI, "VigilVision", "VigilOCR"], path: "Tests/ANPRTests"),
     ]
 )

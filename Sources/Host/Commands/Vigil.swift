@@ -7,7 +7,8 @@ package struct Vigil: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Plugin-host event router for security-camera analytics.",
-        subcommands: [RunCommand.self, CheckCommand.self, DeadLetterCommand.self, BenchCommand.self, SampleVideoCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, DeadLetterCommand.self, BenchCommand.self, ANPREvalCommand.self,
+                      SampleVideoCommand.self]
     )
 
     package init() {}

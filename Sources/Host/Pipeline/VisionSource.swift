@@ -42,9 +42,9 @@ struct VisionSourceOpener: FrameSourceOpener {
 }
 
 /// Bridges OpenCV frames and PNG files to PluginAPI's `Image`.
-enum VisionImage {
+package enum VisionImage {
     /// Wraps a decoded frame without copying; the frame is released with the image.
-    static func wrap(_ frame: OpaquePointer) -> Image {
+    package static func wrap(_ frame: OpaquePointer) -> Image {
         nonisolated(unsafe) let owned = frame
         return Image(width: Int(vv_frame_width(frame)), height: Int(vv_frame_height(frame)),
                      bytesPerRow: Int(vv_frame_stride(frame)),
