@@ -80,8 +80,10 @@ let package = Package(
         .target(name: "Motion", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Motion",
                 exclude: ["README.md"]),
         .target(name: "Tracking", dependencies: [pluginAPI], path: "Plugins/Tracking", exclude: ["README.md"]),
-        .target(name: "ANPR", dependencies: [pluginAPI, "VigilVision", "VigilOCR"], path: "Plugins/ANPR",
-                exclude: ["README.md", "eval-config.json"]),
+        .target(name: "ANPR", dependencies: [pluginAPI, "ANPREngine"], path: "Plugins/ANPR",
+                exclude: ["README.md", "eval-config.json", "Engine"]),
+        // The plugin's engine, apart from its entry symbol so tests can link it next to other plugins.
+        .target(name: "ANPREngine", dependencies: [pluginAPI, "VigilVision", "VigilOCR"], path: "Plugins/ANPR/Engine"),
         .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
                 exclude: ["README.md"]),
 
@@ -93,6 +95,6 @@ let package = Package(
                                                          .product(name: "Hummingbird", package: "hummingbird")],
                     path: "Tests/WebhookTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
-        .testTarget(name: "ANPRTests", dependencies: ["ANPR", pluginAPI, "VigilVision", "VigilOCR"], path: "Tests/ANPRTests"),
+        .testTarget(name: "ANPRTests", dependencies: ["ANPREngine", pluginAPI, "VigilVision", "VigilOCR"], path: "Tests/ANPRTests"),
     ]
 )

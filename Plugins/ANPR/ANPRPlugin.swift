@@ -1,3 +1,4 @@
+import ANPREngine
 import PluginAPI
 
 /// The C entry symbol the host looks up (see PluginAPI's `exportPlugin`).

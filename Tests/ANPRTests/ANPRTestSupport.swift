@@ -2,7 +2,7 @@ import Foundation
 import PluginAPI
 import VigilVision
 import XCTest
-@testable import ANPR
+@testable import ANPREngine
 
 /// Paths, scenes and plugin instances the ANPR tests share.
 enum ANPRTestSupport {

@@ -1,7 +1,7 @@
 import Foundation
 import PluginAPI
 import XCTest
-@testable import ANPR
+@testable import ANPREngine
 
 /// Reads of one plate over many frames become one event; known plates match through a misread.
 final class FusionAndKnownPlatesTests: XCTestCase {

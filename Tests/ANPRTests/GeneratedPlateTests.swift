@@ -1,6 +1,6 @@
 import PluginAPI
 import XCTest
-@testable import ANPR
+@testable import ANPREngine
 
 /// Plates rendered into cluttered scenes (rotated, blurred, noisy) are found and read back exactly
 /// by the real pipeline: OpenCV localisation and segmentation, Tesseract character by character.

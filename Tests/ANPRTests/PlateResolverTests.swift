@@ -1,5 +1,5 @@
 import XCTest
-@testable import ANPR
+@testable import ANPREngine
 
 /// Formats resolve look-alike characters by position and reject what fits none (pure logic).
 final class PlateResolverTests: XCTestCase {

@@ -3,7 +3,7 @@ struct PlateFormat {
     /// What one position accepts.
     enum Slot: Equatable { case letter, digit, any }
 
-    /// The region reported when a read matches: "us", "eu", "br", "gb" or "custom".
+    /// The region reported when a read matches: "us", "eu", "br", "mercosur", "gb" or "custom".
     let region: String
     /// The positions (empty for a regular expression).
     let slots: [Slot]
@@ -25,10 +25,11 @@ struct PlateFormat {
         }
         switch region {
         case "us": return generic(5...7, zeroForO: true)
-        // Slovakia, Czechia (two forms), Poland-like; other national formats fall to the generic ones.
-        case "eu": return ["LLDDDLL", "DLDDDDD", "DLLDDDD", "LLDDDDLL"].map(fixed) + generic(5...8, zeroForO: false)
-        // Brazil: the old form and Mercosul.
-        case "br": return ["LLLDDDD", "LLLDLDD"].map(fixed)
+        // Slovakia, Czechia (two forms); other national formats fall to the generic ones.
+        case "eu": return ["LLDDDLL", "DLDDDDD", "DLLDDDD"].map(fixed) + generic(5...8, zeroForO: false)
+        // Brazil's classic plates; "mercosur" is the format of Brazil's Mercosur plates (since 2018).
+        case "br": return ["LLLDDDD"].map(fixed)
+        case "mercosur": return ["LLLDLDD"].map(fixed)
         // Great Britain since 2001.
         case "gb": return ["LLDDLLL"].map(fixed)
         default: return nil

@@ -32,7 +32,10 @@ final class PlateEngine: @unchecked Sendable {
         if let areas = job.areas {
             do {
                 let reads = try reader.read(job.image, areas: areas.map { ($0.x, $0.y, $0.width, $0.height) })
-                for read in reads where read.confidence >= config.minConfidence {
+                    .filter { $0.confidence >= config.minConfidence }
+                // the most plate-like row, and any other nearly as plate-like (a second vehicle)
+                let bar = (reads.first?.rank ?? 0) - 0.1
+                for read in reads where read.rank >= bar {
                     fusion.add(.init(read: read, frameNumber: job.frameNumber, timestamp: job.timestamp, image: job.image))
                 }
             } catch {

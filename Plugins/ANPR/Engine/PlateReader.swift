@@ -12,6 +12,8 @@ struct PlateRead {
     var candidates: [PlateResolver.Candidate]
     /// Where the characters are, normalised.
     var box: Box
+    /// How plate-like the best text is (see `PlateResolver.Candidate.rank`), to order the rows of a picture.
+    var rank: Double
 }
 
 /// Finds and reads plates: VigilVision locates rows of characters, straightens and segments them;
@@ -47,12 +49,12 @@ final class PlateReader {
         for c in found.prefix(Int(n)) {
             guard let read = try read(image, x: c.x, y: c.y, width: c.width, height: c.height, charHeight: c.char_height) else { continue }
             if let i = reads.firstIndex(where: { $0.text == read.text }) {
-                if read.confidence > reads[i].confidence { reads[i] = read }
+                if read.rank > reads[i].rank { reads[i] = read }
             } else {
                 reads.append(read)
             }
         }
-        return reads.sorted { $0.confidence > $1.confidence }
+        return reads.sorted { $0.rank > $1.rank }
     }
 
     /// The plate inside a known plate box (pixels), or nil when no text fits a format.
@@ -79,7 +81,8 @@ final class PlateReader {
         let xs = stride(from: 0, to: 8, by: 2).map { Double(corners[$0]) }, ys = stride(from: 1, to: 8, by: 2).map { Double(corners[$0]) }
         let w = Double(image.width), h = Double(image.height)
         let box = Box(x: xs.min()! / w, y: ys.min()! / h, width: (xs.max()! - xs.min()!) / w, height: (ys.max()! - ys.min()!) / h).clamped()
-        return PlateRead(text: best.text, confidence: best.confidence, region: best.region, candidates: candidates, box: box)
+        return PlateRead(text: best.text, confidence: best.confidence, region: best.region, candidates: candidates, box: box,
+                         rank: best.rank)
     }
 
     /// One Tesseract call per segmented character (page segmentation mode 10).

@@ -12,6 +12,8 @@ struct PlateResolver {
         var confidence: Double
         /// The matching format's region.
         var region: String
+        /// True when a specific national format (or a user's pattern) matched, not a generic one.
+        var specific = false
     }
 
     /// A plate text after voting: confidence 0–1.
@@ -20,6 +22,11 @@ struct PlateResolver {
         var confidence: Double
         var region: String
         var score: Double
+        var specific = false
+
+        /// How plate-like the text is, to choose among the rows of one picture: its confidence, more for
+        /// a specific format, less without any digit (dealer names, slogans).
+        var rank: Double { confidence + (specific ? 0.1 : 0) - (text.contains(where: { ("2"..."9").contains($0) }) ? 0 : 0.15) }
     }
 
     let formats: [PlateFormat]
@@ -27,6 +34,8 @@ struct PlateResolver {
     var droppableBelow = 70.0
     /// Extra score of a specific national format over the generic ones.
     var formatBonus = 20.0
+    /// Less score for a generic reading without any digit.
+    var noDigitPenalty = 25.0
 
     /// The readings of one segmentation, best first, one per text.
     func readings(_ reads: [CharacterRead]) -> [Reading] {
@@ -56,16 +65,16 @@ struct PlateResolver {
     /// all of them beats one read in a single one. Best first.
     func combine(_ perVariant: [[Reading]]) -> [Candidate] {
         guard !perVariant.isEmpty else { return [] }
-        var votes: [String: (score: Double, confidence: Double, region: String)] = [:]
+        var votes: [String: (score: Double, confidence: Double, region: String, specific: Bool)] = [:]
         for readings in perVariant {
             for r in readings {
-                let v = votes[r.text] ?? (0, 0, r.region)
-                votes[r.text] = (v.score + max(0, r.score), v.confidence + r.confidence, v.region)
+                let v = votes[r.text] ?? (0, 0, r.region, r.specific)
+                votes[r.text] = (v.score + max(0, r.score), v.confidence + r.confidence, v.region, v.specific)
             }
         }
         let n = Double(perVariant.count)
         return votes.map { Candidate(text: $0.key, confidence: min(1, $0.value.confidence / (100 * n)), region: $0.value.region,
-                                     score: $0.value.score) }
+                                     score: $0.value.score, specific: $0.value.specific) }
             .filter { $0.score > 0 }
             .sorted { $0.score != $1.score ? $0.score > $1.score : $0.text < $1.text }
     }
@@ -81,8 +90,14 @@ struct PlateResolver {
             sum += confidence
         }
         let n = Double(text.count)
-        return [Reading(text: String(decoding: text, as: UTF8.self), score: (sum / n - 60) * n + (format.specific ? formatBonus : 0),
-                        confidence: sum / n, region: format.region)]
+        var score = (sum / n - 60) * n + (format.specific ? formatBonus : 0)
+        // strokes of a grille or a frame read as I and 1 are no plate
+        let strokes = text.filter { $0 == UInt8(ascii: "I") || $0 == UInt8(ascii: "1") }.count
+        if strokes * 2 >= text.count { return [] }
+        // words (a dealer's name on the frame) have no digit, or only look-alikes of letters (0, 1)
+        if !format.specific, !text.contains(where: { (50...57).contains($0) }) { score -= noDigitPenalty }
+        return [Reading(text: String(decoding: text, as: UTF8.self), score: score, confidence: sum / n, region: format.region,
+                        specific: format.specific)]
     }
 
     private func pick(_ read: CharacterRead, _ slot: PlateFormat.Slot, zeroForO: Bool) -> (UInt8, Double)? {
@@ -127,7 +142,8 @@ struct PlateResolver {
             let text = String(decoding: candidate.text, as: UTF8.self)
             guard format.matches(text) else { continue }
             let n = Double(candidate.text.count)
-            return [Reading(text: text, score: (candidate.sum / n - 60) * n + formatBonus, confidence: candidate.sum / n, region: format.region)]
+            return [Reading(text: text, score: (candidate.sum / n - 60) * n + formatBonus, confidence: candidate.sum / n,
+                            region: format.region, specific: true)]
         }
         return []
     }

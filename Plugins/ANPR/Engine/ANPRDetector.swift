@@ -5,15 +5,15 @@ import VigilOCR
 /// frame; a reader thread of its own locates, reads and fuses plates and emits one `anpr` event per
 /// vehicle pass through the host's emitter. Without an emitter (a host before PluginAPI 1.1) it reads
 /// on the camera's thread and returns the events from `process`.
-final class ANPRDetector: SelectiveDetector {
-    let frameInterest: FrameInterest
+package final class ANPRDetector: SelectiveDetector {
+    package let frameInterest: FrameInterest
     private let config: ANPRConfig
     private let engine: PlateEngine
     private let thread: ReaderThread<PlateJob>?
     private let logger: PluginLogger
     private var dropsLogged = 0
 
-    init(context: PluginContext) throws {
+    package init(context: PluginContext) throws {
         let config = try context.decodeConfig(defaults: ANPRConfig())
         try Self.validate(config, path: context.configPath)
         self.config = config
@@ -47,7 +47,7 @@ final class ANPRDetector: SelectiveDetector {
         ])
     }
 
-    func process(_ frame: Frame) throws -> [Event] {
+    package func process(_ frame: Frame) throws -> [Event] {
         let job = PlateJob(image: frame.image, cameraID: frame.cameraID, frameNumber: frame.number, timestamp: frame.timestamp,
                            areas: SearchAreas(config: config).areas(for: frame))
         guard let thread else { return engine.handle(job) }
@@ -61,7 +61,7 @@ final class ANPRDetector: SelectiveDetector {
         return []
     }
 
-    func finish() -> [Event] {
+    package func finish() -> [Event] {
         thread?.finish()
         return engine.finish()
     }
@@ -86,7 +86,7 @@ final class ANPRDetector: SelectiveDetector {
             throw PluginError("\(path).engine: expected \"auto\", \"legacy\" or \"lstm\", found \"\(c.engine)\"")
         }
         for (i, region) in c.regions.enumerated() where PlateFormat.builtIn(region) == nil {
-            throw PluginError("\(path).regions[\(i)]: unknown region \"\(region)\" (expected us, eu, br or gb; use patterns for others)")
+            throw PluginError("\(path).regions[\(i)]: unknown region \"\(region)\" (expected us, eu, br, mercosur or gb; use patterns for others)")
         }
         if c.regions.isEmpty && c.patterns.isEmpty { throw PluginError("\(path).regions: give at least one region or pattern") }
         guard c.minCharHeight >= 4, c.maxCharHeight >= c.minCharHeight else {

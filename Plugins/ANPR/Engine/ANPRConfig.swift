@@ -6,7 +6,7 @@ struct ANPRConfig: Codable {
     var language = "eng"
     /// "auto" (legacy one-character engine when the model has it, else LSTM lines), "legacy" or "lstm".
     var engine = "auto"
-    /// Plate formats accepted: any of "us", "eu", "br", "gb". The matching format names the event's region.
+    /// Plate formats accepted: any of "us", "eu", "br", "mercosur", "gb". The matching format names the event's region.
     var regions = ["us"]
     /// Extra formats as regular expressions over the plate without spaces (uppercase), region "custom".
     var patterns: [String] = []
@@ -27,7 +27,7 @@ struct ANPRConfig: Codable {
     /// Alternatives reported per plate (`candidates` in the event).
     var topN = 5
     /// Reads below this confidence (0–1) are ignored.
-    var minConfidence = 0.5
+    var minConfidence = 0.3
     /// A vehicle pass ends when its plate has not been read for this many seconds…
     var passGapSeconds = 2.0
     /// …or once it has lasted this long.
