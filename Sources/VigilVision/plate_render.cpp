@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
+#include <vector>
 #include <opencv2/imgproc.hpp>
 
 namespace {
@@ -39,15 +41,39 @@ extern "C" int vv_plate_render_scene(const char *text, const vv_plate_scene_conf
         cv::Mat plate(ph, pw, CV_8UC3, cv::Scalar(225, 230, 230));
         const int frame = std::max(2, ph / 25);
         cv::rectangle(plate, cv::Rect(frame, frame, pw - 2 * frame, ph - 2 * frame), cv::Scalar(40, 40, 40), frame);
+        // One character at a time, with a gap between them as plate fonts have.
         const int font = cv::FONT_HERSHEY_SIMPLEX;
         int baseline = 0;
-        const int thickness = std::max(2, ph / 12);
-        const cv::Size unit = cv::getTextSize(text, font, 1.0, thickness, &baseline);
-        double scale = 0.6 * ph / std::max(unit.height, 1);
-        scale = std::min(scale, 0.88 * pw / std::max(unit.width, 1));
-        const cv::Size size = cv::getTextSize(text, font, scale, thickness, &baseline);
-        const cv::Point origin((pw - size.width) / 2, (ph + size.height) / 2);
-        cv::putText(plate, text, origin, font, scale, cv::Scalar(30, 30, 30), thickness, cv::LINE_AA);
+        auto layout = [&](double scale, int thickness, std::vector<int> &widths, int &charHeight, int &gap) {
+            charHeight = cv::getTextSize("8", font, scale, thickness, &baseline).height;
+            gap = std::max(2, charHeight / 6);
+            widths.clear();
+            int total = 0;
+            for (const char *p = text; *p; p++) {
+                const int w = *p == ' ' ? charHeight / 2 : cv::getTextSize(std::string(1, *p), font, scale, thickness, &baseline).width;
+                widths.push_back(w);
+                total += w + gap;
+            }
+            return total - gap;
+        };
+        std::vector<int> widths;
+        int charHeight = 0, gap = 0;
+        int thickness = std::max(2, ph / 18);
+        double scale = 0.5 * ph / std::max(cv::getTextSize("8", font, 1.0, thickness, &baseline).height, 1);
+        int total = layout(scale, thickness, widths, charHeight, gap);
+        if (total > pw * 0.88) {
+            scale *= pw * 0.88 / total;
+            thickness = std::max(2, int(thickness * pw * 0.88 / total));
+            total = layout(scale, thickness, widths, charHeight, gap);
+        }
+        int x = (pw - total) / 2;
+        const int y = (ph + charHeight) / 2;
+        for (size_t i = 0; text[i]; i++) {
+            if (text[i] != ' ') {
+                cv::putText(plate, std::string(1, text[i]), cv::Point(x, y), font, scale, cv::Scalar(30, 30, 30), thickness, cv::LINE_AA);
+            }
+            x += widths[i] + gap;
+        }
 
         // Rotated about its centre, placed at a seeded spot.
         const double diag = std::hypot(pw, ph);

@@ -12,9 +12,19 @@ final class PlateResolverTests: XCTestCase {
         XCTAssertEqual(resolver.readings(read("0KS0O78")).first?.text, "OKS0078")
     }
 
-    func testSlovakFormatResolvesEightAndBee() {
+    func testSlovakFormatResolvesEightAndBeeThroughTheOCRsAlternatives() {
         let resolver = PlateResolver(formats: PlateFormat.builtIn("eu")!)
-        XCTAssertEqual(resolver.readings(read("BB1358O")).first?.text, "BB135BO")
+        var reads = read("BB1358")
+        reads[5] = CharacterRead([("8", 91), ("B", 88)])
+        reads.append(CharacterRead([("0", 92), ("O", 90)]))
+        XCTAssertEqual(resolver.readings(reads).first?.text, "BB135BO")
+        XCTAssertEqual(resolver.readings(reads).first?.region, "eu")
+    }
+
+    func testAFormatNeedingALookAlikeSwapEarnsNoBonus() {
+        // a US plate 5AEA911 is no Czech DLLDDDD plate 5AE4911: no OCR alternative was a 4
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")! + PlateFormat.builtIn("eu")!)
+        XCTAssertEqual(resolver.readings(read("5AEA911")).first?.text, "5AEA911")
     }
 
     func testLowConfidenceSeparatorIsDropped() {

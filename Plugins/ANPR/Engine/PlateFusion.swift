@@ -74,17 +74,19 @@ struct PlateFusion {
             }
         }
         passes = open
-        return out.filter { admit($0, now: now) }
+        return out.filter { admit($0) }
     }
 
     /// Every pass still open (at the end of the stream), minus plates in their cooldown.
     mutating func finishAll() -> [Result] {
         let open = passes
         passes.removeAll()
-        return open.compactMap(result).filter { admit($0, now: $0.best.timestamp.secondsSince1970) }
+        return open.compactMap(result).filter { admit($0) }
     }
 
-    private mutating func admit(_ r: Result, now: Double) -> Bool {
+    /// False for a plate reported less than `cooldown` seconds (of frame time) before this pass's read.
+    private mutating func admit(_ r: Result) -> Bool {
+        let now = r.best.timestamp.secondsSince1970
         if let last = reported[r.text], now - last < cooldown { return false }
         reported[r.text] = now
         reported = reported.filter { now - $0.value < cooldown }

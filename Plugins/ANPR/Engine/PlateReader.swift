@@ -97,22 +97,24 @@ final class PlateReader {
         return reads
     }
 
-    /// One Tesseract line call over the segmented characters set side by side (LSTM models).
+    /// One Tesseract line call over the band's characters as they stand, frame removed (LSTM models).
     private func line(_ plate: OpaquePointer, _ variant: Int32) throws -> [CharacterRead] {
         let count = vv_plate_char_count(plate, variant)
         guard count > 0 else { return [] }
-        var glyphs: [(px: UnsafePointer<UInt8>, w: Int, h: Int, stride: Int)] = []
+        var left = Int.max, right = 0, top = Int.max, bottom = 0
         for i in 0..<count {
-            var w: Int32 = 0, h: Int32 = 0, stride: Int32 = 0
-            if let px = vv_plate_char_image(plate, variant, i, &w, &h, &stride) { glyphs.append((px, Int(w), Int(h), Int(stride))) }
+            var b = [Int32](repeating: 0, count: 4)
+            vv_plate_char_box(plate, variant, i, &b)
+            left = min(left, Int(b[0])); right = max(right, Int(b[0] + b[2]))
+            top = min(top, Int(b[1])); bottom = max(bottom, Int(b[1] + b[3]))
         }
-        let height = glyphs.map(\.h).max() ?? 0, width = glyphs.reduce(0) { $0 + $1.w }
-        guard height > 0, width > 0 else { return [] }
+        var w: Int32 = 0, h: Int32 = 0, stride: Int32 = 0
+        guard let band = vv_plate_band_image(plate, variant, &w, &h, &stride), right > left, bottom > top else { return [] }
+        // black ink on white with a white margin, as Tesseract expects a line of text
+        let margin = 10, width = right - left + 2 * margin, height = bottom - top + 2 * margin
         var canvas = [UInt8](repeating: 255, count: width * height)
-        var left = 0
-        for g in glyphs {
-            for row in 0..<g.h { for col in 0..<g.w { canvas[row * width + left + col] = g.px[row * g.stride + col] } }
-            left += g.w
+        for y in top..<bottom {
+            for x in left..<right { canvas[(y - top + margin) * width + x - left + margin] = 255 - band[y * Int(stride) + x] }
         }
         let symbols = try canvas.withUnsafeBufferPointer { try ocr.recognizeLine($0.baseAddress!, width: width, height: height, bytesPerRow: width) }
         return symbols.map { CharacterRead(choices: $0.choices.map { ($0.text, Double($0.confidence)) }) }

@@ -6,7 +6,7 @@ struct PlateResolver {
     struct Reading: Equatable {
         /// The plate, uppercase letters and digits.
         var text: String
-        /// Sum over its characters of (confidence − 60), plus a bonus for a specific format.
+        /// Sum over its characters of (confidence − `keepAbove`), plus a bonus for a specific format.
         var score: Double
         /// Mean character confidence, 0–100.
         var confidence: Double
@@ -32,6 +32,8 @@ struct PlateResolver {
     let formats: [PlateFormat]
     /// A character read with less confidence than this may be dropped as a separator or frame piece.
     var droppableBelow = 70.0
+    /// A character adds (confidence − this) to a reading's score: below it, leaving it out scores more.
+    var keepAbove = 50.0
     /// Extra score of a specific national format over the generic ones.
     var formatBonus = 20.0
     /// Less score for a generic reading without any digit.
@@ -84,13 +86,17 @@ struct PlateResolver {
         guard reads.count == format.slots.count else { return [] }
         var text: [UInt8] = []
         var sum = 0.0
+        var mapped = false
         for (read, slot) in zip(reads, format.slots) {
-            guard let (c, confidence) = pick(read, slot, zeroForO: format.zeroForO) else { return [] }
+            guard let (c, confidence, lookalike) = pick(read, slot, zeroForO: format.zeroForO) else { return [] }
             text.append(c)
             sum += confidence
+            mapped = mapped || lookalike
         }
         let n = Double(text.count)
-        var score = (sum / n - 60) * n + (format.specific ? formatBonus : 0)
+        // a format earns its bonus only when the OCR's own alternatives fit it: one that needs a
+        // look-alike swap (A read where a 4 must be) is no evidence for that format
+        var score = (sum / n - keepAbove) * n + (format.specific && !mapped ? formatBonus : 0)
         // strokes of a grille or a frame read as I and 1 are no plate
         let strokes = text.filter { $0 == UInt8(ascii: "I") || $0 == UInt8(ascii: "1") }.count
         if strokes * 2 >= text.count { return [] }
@@ -100,14 +106,15 @@ struct PlateResolver {
                         specific: format.specific)]
     }
 
-    private func pick(_ read: CharacterRead, _ slot: PlateFormat.Slot, zeroForO: Bool) -> (UInt8, Double)? {
+    /// The best alternative that fits the slot, else the top one's look-alike (true: a look-alike).
+    private func pick(_ read: CharacterRead, _ slot: PlateFormat.Slot, zeroForO: Bool) -> (UInt8, Double, Bool)? {
         for choice in read.choices {
             let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: "0") : choice.character
-            if fits(c, slot) { return (c, choice.confidence) }
+            if fits(c, slot) { return (c, choice.confidence, false) }
         }
         guard let top = read.choices.first else { return nil }
         let mapped = slot == .digit ? Confusion.digit(for: top.character) : slot == .letter ? Confusion.letter(for: top.character) : nil
-        return mapped.map { ($0, top.confidence * 0.8) }
+        return mapped.map { ($0, top.confidence * 0.8, true) }
     }
 
     private func fits(_ c: UInt8, _ slot: PlateFormat.Slot) -> Bool {
@@ -142,7 +149,7 @@ struct PlateResolver {
             let text = String(decoding: candidate.text, as: UTF8.self)
             guard format.matches(text) else { continue }
             let n = Double(candidate.text.count)
-            return [Reading(text: text, score: (candidate.sum / n - 60) * n + formatBonus, confidence: candidate.sum / n,
+            return [Reading(text: text, score: (candidate.sum / n - keepAbove) * n + formatBonus, confidence: candidate.sum / n,
                             region: format.region, specific: true)]
         }
         return []
