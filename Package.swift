@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CTesseract", path: "Sources/CTesseract"),
         .target(name: "VigilVision", path: "Sources/VigilVision", cxxSettings: openCVHeaders,
                 linkerSettings: openCVLibraries),
         .target(name: "VigilPostgres", dependencies: ["CLibPQ"], path: "Sources/VigilPostgres"),
@@ -49,6 +50,7 @@ let package = Package(
         .target(name: "VigilCurl", dependencies: ["CCurl"], path: "Sources/VigilCurl"),
         .target(name: "VigilCrypto", dependencies: ["CCrypto"], path: "Sources/VigilCrypto"),
         .target(name: "CWorker", path: "Sources/CWorker"),
+        .target(name: "VigilOCR", dependencies: ["CTesseract"], path: "Sources/VigilOCR"),
 
         // The host (Sources/Host): one library per folder, lowest first, and the thin `vigil` executable.
         .target(name: "VigilSupport", dependencies: [logging], path: "Sources/Host/Support"),
@@ -109,7 +111,10 @@ let package = Package(
                 sources: ["TrackingPlugin.swift"]),
         .target(name: "TrackingCore", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Tracking",
                 exclude: ["README.md", "TrackingPlugin.swift"]),
-        .target(name: "ANPR", dependencies: [pluginAPI], path: "Plugins/ANPR", exclude: ["README.md"]),
+        .target(name: "ANPR", dependencies: [pluginAPI, "ANPREngine"], path: "Plugins/ANPR",
+                exclude: ["README.md", "eval-config.json", "Engine"]),
+        // The plugin's engine, apart from its entry symbol so tests can link it next to other plugins.
+        .target(name: "ANPREngine", dependencies: [pluginAPI, "VigilVision", "VigilOCR"], path: "Plugins/ANPR/Engine"),
         .target(name: "Webhook", dependencies: [pluginAPI, "VigilCurl", "VigilCrypto"], path: "Plugins/Webhook",
                 exclude: ["README.md"]),
 
@@ -126,5 +131,6 @@ let package = Package(
                     path: "Tests/VigilRedisClientTests"),
         .testTarget(name: "TrackingTests", dependencies: ["TrackingCore", pluginAPI, "VigilVision"], path: "Tests/TrackingTests"),
         .testTarget(name: "PluginAPITests", dependencies: [pluginAPI], path: "Tests/PluginAPITests"),
+        .testTarget(name: "ANPRTests", dependencies: ["ANPREngine", pluginAPI, "VigilVision", "VigilOCR"], path: "Tests/ANPRTests"),
     ]
 )

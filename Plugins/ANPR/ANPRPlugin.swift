@@ -1,22 +1,12 @@
+import ANPREngine
 import PluginAPI
 
 /// The C entry symbol the host looks up (see PluginAPI's `exportPlugin`).
 @_cdecl("vigil_plugin_entry")
 public func vigilPluginEntry(_ hostABI: UInt32, _ out: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> UInt32 {
     exportPlugin(hostABI, out) {
-        PluginDescriptor(name: "anpr", version: "0.1.0",
-                         summary: "placeholder: loads and emits nothing until the anpr detector lands",
+        PluginDescriptor(name: "anpr", version: "1.0.0",
+                         summary: "licence plates: localisation without a model, Tesseract OCR, fusion over frames, known plates",
                          makeDetector: { try ANPRDetector(context: $0) })
     }
-}
-
-/// Placeholder detector: accepts its config and emits no events.
-final class ANPRDetector: Detector {
-    struct Config: Codable {}
-
-    init(context: PluginContext) throws {
-        _ = try context.decodeConfig(defaults: Config())
-    }
-
-    func process(_ frame: Frame) throws -> [Event] { [] }
 }

@@ -7,7 +7,7 @@ package struct Vigil: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Plugin-host event router for security-camera analytics.",
-        subcommands: [RunCommand.self, CheckCommand.self, DeadLetterCommand.self, BenchCommand.self, TailCommand.self, SampleVideoCommand.self,
+        subcommands: [RunCommand.self, CheckCommand.self, DeadLetterCommand.self, BenchCommand.self, ANPREvalCommand.self, TailCommand.self, SampleVideoCommand.self,
                       PluginWorkerCommand.self]
     )
 

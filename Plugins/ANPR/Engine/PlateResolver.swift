@@ -1,0 +1,157 @@
+/// Turns the OCR's character reads into plate texts that fit the configured formats: resolves
+/// look-alikes (O/0, I/1, B/8…) by position, drops separators and frame pieces the OCR read with low
+/// confidence, rejects what fits no format, and votes across the segmentations of one plate.
+struct PlateResolver {
+    /// One way to read a plate.
+    struct Reading: Equatable {
+        /// The plate, uppercase letters and digits.
+        var text: String
+        /// Sum over its characters of (confidence − `keepAbove`), plus a bonus for a specific format.
+        var score: Double
+        /// Mean character confidence, 0–100.
+        var confidence: Double
+        /// The matching format's region.
+        var region: String
+        /// True when a specific national format (or a user's pattern) matched, not a generic one.
+        var specific = false
+    }
+
+    /// A plate text after voting: confidence 0–1.
+    struct Candidate: Equatable {
+        var text: String
+        var confidence: Double
+        var region: String
+        var score: Double
+        var specific = false
+
+        /// How plate-like the text is, to choose among the rows of one picture: its confidence, more for
+        /// a specific format, less without any digit (dealer names, slogans).
+        var rank: Double { confidence + (specific ? 0.1 : 0) - (text.contains(where: { ("2"..."9").contains($0) }) ? 0 : 0.15) }
+    }
+
+    let formats: [PlateFormat]
+    /// A character read with less confidence than this may be dropped as a separator or frame piece.
+    var droppableBelow = 70.0
+    /// A character adds (confidence − this) to a reading's score: below it, leaving it out scores more.
+    var keepAbove = 50.0
+    /// Extra score of a specific national format over the generic ones.
+    var formatBonus = 20.0
+    /// Less score for a generic reading without any digit.
+    var noDigitPenalty = 25.0
+
+    /// The readings of one segmentation, best first, one per text.
+    func readings(_ reads: [CharacterRead]) -> [Reading] {
+        guard !reads.isEmpty else { return [] }
+        var droppable: [Int] = []
+        for (i, r) in reads.enumerated() where r.confidence < droppableBelow || i == 0 || i == reads.count - 1 {
+            droppable.append(i)
+        }
+        if droppable.count > 10 { droppable = Array(droppable.prefix(10)) }
+        var best: [String: Reading] = [:]
+        for mask in 0..<(1 << droppable.count) where mask.nonzeroBitCount <= 3 {
+            var kept: [CharacterRead] = []
+            kept.reserveCapacity(reads.count)
+            var dropped = Set<Int>()
+            for (k, i) in droppable.enumerated() where mask & (1 << k) != 0 { dropped.insert(i) }
+            for (i, r) in reads.enumerated() where !dropped.contains(i) { kept.append(r) }
+            for format in formats {
+                for reading in read(kept, as: format) where reading.score > (best[reading.text]?.score ?? -.infinity) {
+                    best[reading.text] = reading
+                }
+            }
+        }
+        return best.values.sorted { $0.score > $1.score }
+    }
+
+    /// Votes over the readings of several segmentations (binarisations) of one plate: a text read in
+    /// all of them beats one read in a single one. Best first.
+    func combine(_ perVariant: [[Reading]]) -> [Candidate] {
+        guard !perVariant.isEmpty else { return [] }
+        var votes: [String: (score: Double, confidence: Double, region: String, specific: Bool)] = [:]
+        for readings in perVariant {
+            for r in readings {
+                let v = votes[r.text] ?? (0, 0, r.region, r.specific)
+                votes[r.text] = (v.score + max(0, r.score), v.confidence + r.confidence, v.region, v.specific)
+            }
+        }
+        let n = Double(perVariant.count)
+        return votes.map { Candidate(text: $0.key, confidence: min(1, $0.value.confidence / (100 * n)), region: $0.value.region,
+                                     score: $0.value.score, specific: $0.value.specific) }
+            .filter { $0.score > 0 }
+            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.text < $1.text }
+    }
+
+    private func read(_ reads: [CharacterRead], as format: PlateFormat) -> [Reading] {
+        if format.regex != nil { return readPattern(reads, format) }
+        guard reads.count == format.slots.count else { return [] }
+        var text: [UInt8] = []
+        var sum = 0.0
+        var mapped = false
+        for (read, slot) in zip(reads, format.slots) {
+            guard let (c, confidence, lookalike) = pick(read, slot, zeroForO: format.zeroForO) else { return [] }
+            text.append(c)
+            sum += confidence
+            mapped = mapped || lookalike
+        }
+        let n = Double(text.count)
+        // a format earns its bonus only when the OCR's own alternatives fit it: one that needs a
+        // look-alike swap (A read where a 4 must be) is no evidence for that format
+        var score = (sum / n - keepAbove) * n + (format.specific && !mapped ? formatBonus : 0)
+        // strokes of a grille or a frame read as I and 1 are no plate
+        let strokes = text.filter { $0 == UInt8(ascii: "I") || $0 == UInt8(ascii: "1") }.count
+        if strokes * 2 >= text.count { return [] }
+        // words (a dealer's name on the frame) have no digit, or only look-alikes of letters (0, 1)
+        if !format.specific, !text.contains(where: { (50...57).contains($0) }) { score -= noDigitPenalty }
+        return [Reading(text: String(decoding: text, as: UTF8.self), score: score, confidence: sum / n, region: format.region,
+                        specific: format.specific)]
+    }
+
+    /// The best alternative that fits the slot, else the top one's look-alike (true: a look-alike).
+    private func pick(_ read: CharacterRead, _ slot: PlateFormat.Slot, zeroForO: Bool) -> (UInt8, Double, Bool)? {
+        for choice in read.choices {
+            let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: "0") : choice.character
+            if fits(c, slot) { return (c, choice.confidence, false) }
+        }
+        guard let top = read.choices.first else { return nil }
+        let mapped = slot == .digit ? Confusion.digit(for: top.character) : slot == .letter ? Confusion.letter(for: top.character) : nil
+        return mapped.map { ($0, top.confidence * 0.8, true) }
+    }
+
+    private func fits(_ c: UInt8, _ slot: PlateFormat.Slot) -> Bool {
+        switch slot {
+        case .any: return true
+        case .letter: return (65...90).contains(c)
+        case .digit: return (48...57).contains(c)
+        }
+    }
+
+    /// A user's pattern: the best combinations of each character's alternatives (and their look-alikes)
+    /// that the pattern accepts.
+    private func readPattern(_ reads: [CharacterRead], _ format: PlateFormat) -> [Reading] {
+        var beam: [(text: [UInt8], sum: Double)] = [([], 0)]
+        for read in reads {
+            var options: [(UInt8, Double)] = read.choices.prefix(3).map { ($0.character, $0.confidence) }
+            if let top = read.choices.first {
+                for alt in [Confusion.digit(for: top.character), Confusion.letter(for: top.character)].compactMap({ $0 })
+                where !options.contains(where: { $0.0 == alt }) {
+                    options.append((alt, top.confidence * 0.8))
+                }
+            }
+            guard !options.isEmpty else { return [] }
+            var next: [(text: [UInt8], sum: Double)] = []
+            for partial in beam {
+                for option in options { next.append((partial.text + [option.0], partial.sum + option.1)) }
+            }
+            next.sort { $0.sum > $1.sum }
+            beam = Array(next.prefix(64))
+        }
+        for candidate in beam {
+            let text = String(decoding: candidate.text, as: UTF8.self)
+            guard format.matches(text) else { continue }
+            let n = Double(candidate.text.count)
+            return [Reading(text: text, score: (candidate.sum / n - keepAbove) * n + formatBonus, confidence: candidate.sum / n,
+                            region: format.region, specific: true)]
+        }
+        return []
+    }
+}

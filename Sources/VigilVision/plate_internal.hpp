@@ -1,0 +1,56 @@
+// Plate image work behind vigil_plate.h: locating rows of characters, finding and straightening a
+// text line, binarising, removing frame lines and segmenting characters.
+#pragma once
+#include <opencv2/core.hpp>
+#include <vector>
+
+namespace vv::plate {
+
+// Rectified bands have characters this tall, with this many rows above and below.
+constexpr int kCharHeight = 40;
+constexpr int kMargin = 12;
+
+// A row of character-like blobs.
+struct Row {
+    cv::Rect box;
+    double charHeight = 0;
+    int count = 0;
+    double score = 0;
+};
+
+// Rows of 3+ blobs of one height in `gray` (only inside `rois` when given), best first, overlaps removed.
+std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &rois, int minCharH, int maxCharH);
+
+// The straight line of characters in a plate crop.
+struct TextLine {
+    bool found = false;
+    bool darkText = true;  // dark characters on a light plate
+    double slope = 0;      // dy/dx of the character centres
+    double cy0 = 0;        // centre line's y at x = 0
+    double height = 0;     // median character height
+    int xmin = 0, xmax = 0;
+    int count = 0;
+    double score = 0;
+};
+
+// Finds the main line of characters in a gray crop (blob rows; rows of many strokes as a fallback).
+TextLine findTextLine(const cv::Mat &gray);
+
+// Rotates, crops and scales the line into a band: characters kCharHeight tall, kMargin rows above and
+// below, extended sideways for characters the line missed. `toSource` receives the band -> crop transform.
+cv::Mat rectifyLine(const cv::Mat &gray, const TextLine &line, cv::Mat *toSource);
+
+// Binarised variants of a band, ink = 255.
+std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText);
+
+// Erases runs of ink longer than any character (frames, borders, the background beyond the plate).
+cv::Mat removeLines(const cv::Mat &bin, int top, int bottom);
+
+// Character boxes in a binarised band whose characters span rows [top, bottom), left to right.
+// `clean` receives the band with frame lines removed.
+std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::Mat *clean);
+
+// A character from the cleaned band as black ink on white with a margin, specks removed.
+cv::Mat characterImage(const cv::Mat &clean, const cv::Rect &box, int top, int bottom);
+
+}  // namespace vv::plate
