@@ -167,8 +167,8 @@ final class IsolationTests: XCTestCase {
         let here = "inproc-\(UUID().uuidString.prefix(6))", there = "isolated-\(UUID().uuidString.prefix(6))"
         let vigil = try RunningVigil(config: """
             {"plugin_dir": "\(TestSupport.buildDir)",
-             "cameras": [{"id": "\(here)", "source": "\(video)", "detect_fps": 10, "detectors": ["motion"]},
-                         {"id": "\(there)", "source": "\(video)", "detect_fps": 10, "detectors": ["motion-isolated"]}],
+             "cameras": [{"id": "\(here)", "source": "\(video)", "detect_fps": 10, "timestamps": "media", "detectors": ["motion"]},
+                         {"id": "\(there)", "source": "\(video)", "detect_fps": 10, "timestamps": "media", "detectors": ["motion-isolated"]}],
              "detectors": [{"name": "motion", "library": "libMotion.so"},
                            {"name": "motion-isolated", "library": "libMotion.so", "isolation": "process"}]}
             """, exitWhenDone: true)

@@ -84,7 +84,9 @@ final class RetentionTests: XCTestCase {
         // The writer saves live events while the pass deletes.
         let f = try RouterFixture()
         f.router.start()
+        let written = DispatchSemaphore(value: 0)
         let writer = Thread {
+            defer { written.signal() }
             for i in 0..<300 {
                 _ = f.router.submit(NewEvent(type: "motion", cameraID: prefix + "live", frameNumber: i,
                                              timestamp: Timestamp(secondsSince1970: Date().timeIntervalSince1970), snapshotPath: nil, data: ["i": .int(i)]))
@@ -93,6 +95,7 @@ final class RetentionTests: XCTestCase {
         }
         writer.start()
         let status = try service.runOnce()
+        written.wait()   // every live event submitted before the router stops
         f.router.shutdown()
 
         XCTAssertEqual(try self.ages(db, prefix + "a"), [1, 4, 6], "10 days for camera a")

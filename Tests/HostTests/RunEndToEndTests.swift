@@ -35,7 +35,7 @@ final class RunEndToEndTests: XCTestCase {
         let redis = try RedisAddress(url: try TestSupport.services().redis)
         let (run, sub) = try run(config: """
             {"plugin_dir": "\(TestSupport.buildDir)",
-             "cameras": [{"id": "\(camera)", "source": "\(video)", "detect_fps": 10, "detectors": ["motion"]}],
+             "cameras": [{"id": "\(camera)", "source": "\(video)", "detect_fps": 10, "timestamps": "media", "detectors": ["motion"]}],
              "detectors": [{"name": "motion", "library": "libMotion.so"}]}
             """, subscriber: { try SubscriberProcess(redisCLI: redis, channel: $0) })
         defer { sub?.stop() }

@@ -53,6 +53,11 @@ package final class EventStore {
                 INSERT INTO vigil_sink_position (sink, last_id) SELECT unnest($1::text[]), COALESCE(MAX(id), 0) FROM events
                 ON CONFLICT (sink) DO NOTHING
                 """, [names.text])
+        }
+        // Each process writes under a writer id of its own; a month is long enough to replay any spool.
+        try db.execute("DELETE FROM vigil_writer WHERE saved_at < NOW() - INTERVAL '30 days'")
+        try db.prepare("insert_batch", statement(recording: "batch"))
+        try db.prepare("insert_spooled", statement(recording: "spool"))
         // Work-queue jobs: claim each (queue, md5(job)) once; returns the positions of the jobs claimed now.
         try db.prepare("claim_jobs", """
             WITH input AS (SELECT q, j, n, ord FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS t(q, j, n, ord)),
@@ -60,11 +65,6 @@ package final class EventStore {
                          ON CONFLICT (queue, job_md5) DO NOTHING RETURNING queue, job_md5)
             SELECT input.ord FROM input JOIN new ON new.queue = input.q AND new.job_md5 = md5(input.j) ORDER BY input.ord
             """)
-        }
-        // Each process writes under a writer id of its own; a month is long enough to replay any spool.
-        try db.execute("DELETE FROM vigil_writer WHERE saved_at < NOW() - INTERVAL '30 days'")
-        try db.prepare("insert_batch", statement(recording: "batch"))
-        try db.prepare("insert_spooled", statement(recording: "spool"))
     }
 
     /// A store on a connection `prepare` has readied.

@@ -18,6 +18,9 @@ package struct DeadLetterFile: Sendable {
         package var failedAt: Timestamp
         /// The event JSON as published (an object).
         package var eventJSON: String
+        /// The line this entry was read from, as it was (nil for a new entry): an entry kept back in
+        /// the file goes back byte for byte.
+        package private(set) var readFrom: String?
 
         /// The fields of a line besides the event (Codable; the event's bytes are embedded unchanged).
         private struct Fields: Codable {
@@ -48,6 +51,7 @@ package struct DeadLetterFile: Sendable {
             reason = fields.reason ?? ""
             failedAt = fields.failedAt.flatMap(EventJSON.parseSQLTimestamp) ?? Timestamp(microsecondsSince1970: 0)
             eventJSON = String(event)  // the event's own bytes: the body is resent unchanged
+            readFrom = String(line)
         }
 
         init(sink: String, eventID: Int64, attempts: Int, reason: String, failedAt: Timestamp, eventJSON: String) {

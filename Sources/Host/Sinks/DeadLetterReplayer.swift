@@ -40,7 +40,7 @@ package struct DeadLetterReplayer {
                 if let event = StoredEvent(publishedJSON: entry.eventJSON) { events.append(event); continue }
                 logger.error("Dead-letter entry not readable, kept", metadata: ["file": "\(path)", "event.id": "\(entry.eventID)",
                                                                                 "reason": "its event is not a published event"])
-                unreadable.append(entry.line.trimmingCharacters(in: .newlines))
+                unreadable.append((entry.readFrom ?? entry.line).trimmingCharacters(in: .newlines))
             }
         }
         // Unreadable entries go back to the file before the claimed copies are deleted.
