@@ -136,9 +136,21 @@ final class BenchSubscriber: @unchecked Sendable {
         thread.start()
     }
 
+    /// The whole number right after `key` in `text`, searched byte by byte (Foundation's
+    /// `range(of:)` cost the subscriber a third of a core at 25,000 events/s and capped the bench).
     static func number(after key: String, in text: String) -> Int? {
-        guard let r = text.range(of: key) else { return nil }
-        return Int(text[r.upperBound...].prefix { $0.isNumber })
+        let hay = Array(text.utf8), needle = Array(key.utf8)
+        guard !needle.isEmpty, hay.count >= needle.count else { return nil }
+        var i = 0
+        while i <= hay.count - needle.count {
+            if hay[i] == needle[0], hay[i..<(i + needle.count)].elementsEqual(needle) {
+                var j = i + needle.count, value = 0, digits = 0
+                while j < hay.count, hay[j] >= 48, hay[j] <= 57 { value = value * 10 + Int(hay[j] - 48); j += 1; digits += 1 }
+                return digits > 0 ? value : nil
+            }
+            i += 1
+        }
+        return nil
     }
 
     var finishedCount: Int { lock.lock(); defer { lock.unlock() }; return seen.count }

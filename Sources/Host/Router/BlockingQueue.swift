@@ -32,22 +32,18 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
     /// Adds an item; with `.block` waits while full, with `.drop` refuses it. False when refused or closed.
     @discardableResult
     package func push(_ item: Element, policy: OverloadPolicy = .block) -> Bool {
-        condition.lock(); defer { condition.unlock() }
-        if items.count >= capacity { timesFull += 1 }
-        while items.count >= capacity, !closed {
-            if policy == .drop { return false }
-            condition.wait()
-        }
-        guard !closed else { return false }
-        items.append(item)
-        condition.broadcast()
-        return true
+        add(policy) { items.append(item) }
     }
 
     /// Adds `items` next to each other (no other push lands between them), waiting for room like
     /// `push` (then all of them go in, even past the capacity). False when refused or closed.
     @discardableResult
     package func push(contentsOf newItems: [Element], policy: OverloadPolicy = .block) -> Bool {
+        add(policy) { items.append(contentsOf: newItems) }
+    }
+
+    /// Waits for room (or refuses, by `policy`), then runs `append` under the lock and wakes the takers.
+    private func add(_ policy: OverloadPolicy, _ append: () -> Void) -> Bool {
         condition.lock(); defer { condition.unlock() }
         if items.count >= capacity { timesFull += 1 }
         while items.count >= capacity, !closed {
@@ -55,7 +51,7 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
             condition.wait()
         }
         guard !closed else { return false }
-        items.append(contentsOf: newItems)
+        append()
         condition.broadcast()
         return true
     }
