@@ -108,9 +108,8 @@ let package = Package(
         // The tracking plugin's code is a library of its own (TrackingCore) so its tests can link it
         // without the entry symbol, which every plugin defines once (vigil_plugin_entry).
         .target(name: "Tracking", dependencies: [pluginAPI, "TrackingCore"], path: "Plugins/Tracking",
-                sources: ["TrackingPlugin.swift"]),
-        .target(name: "TrackingCore", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Tracking",
-                exclude: ["README.md", "TrackingPlugin.swift"]),
+                exclude: ["README.md", "Core"]),
+        .target(name: "TrackingCore", dependencies: [pluginAPI, "VigilVision"], path: "Plugins/Tracking/Core"),
         .target(name: "ANPR", dependencies: [pluginAPI, "ANPREngine"], path: "Plugins/ANPR",
                 exclude: ["README.md", "eval-config.json", "Engine"]),
         // The plugin's engine, apart from its entry symbol so tests can link it next to other plugins.
