@@ -1,0 +1,33 @@
+import VigilConfig
+import VigilRouter
+
+/// How the API shows plates: the keys (nil: plates are stored plain) and the view its callers are
+/// entitled to (`.plain` when they carry the API token, `.redacted` when no token is set).
+struct PlateAccess: Sendable {
+    var vault: PlateVault?
+    var view: PlateView = .plain
+
+    /// Whether a row's `event_data` text may hold plates (a byte search for `"anpr_result"`,
+    /// so the other rows keep the list's fast path).
+    func mayApply(to data: [UInt8]) -> Bool {
+        let needle = Array("\"anpr_result\"".utf8)
+        guard data.count >= needle.count else { return false }
+        var i = 0
+        while i <= data.count - needle.count {
+            if data[i] == needle[0], data[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// The condition matching events of `plate` (normalised, non-empty) from parameter number
+    /// `next` on, and its parameters: rows sealed under any configured key by `plate_hmac`,
+    /// rows stored plain by their normalised plate (both through partial indexes, migration 5).
+    func condition(plate: String, next: Int) -> (sql: String, params: [String?]) {
+        var hashes = ArrayLiteral()
+        vault?.searchHashes(plate).forEach { hashes.add($0) }
+        let sql = "((event_data ? 'plate_key' AND event_data->>'plate_hmac' = ANY($\(next)::text[]))"
+            + " OR (event_data ? 'anpr_result' AND NOT event_data ? 'plate_key' AND \(PlateFields.plainPlateSQL) = $\(next + 1)))"
+        return (sql, [hashes.text, PlateVault.normalise(plate)])
+    }
+}
