@@ -43,8 +43,7 @@ struct PlatesRotateKey: AsyncParsableCommand {
                 do {
                     let db = try Database(url: url, timeouts: .none, plates: vault).connect()
                     let progress = try rotation.run(db) { p in
-                        print("rotate-key batch key_id=\(keyID) rotated=\(p.rotated) last_id=\(p.lastID)")
-                        fflush(stdout)
+                        Self.say("rotate-key batch key_id=\(keyID) rotated=\(p.rotated) last_id=\(p.lastID)")
                     }
                     continuation.resume(returning: (progress, try rotation.remaining(db)))
                 } catch {
@@ -52,9 +51,11 @@ struct PlatesRotateKey: AsyncParsableCommand {
                 }
             }.start()
         }
-        print("plates rotate-key key_id=\(keyID) rotated=\(progress.rotated) remaining=\(left)")
-        fflush(stdout)
+        Self.say("plates rotate-key key_id=\(keyID) rotated=\(progress.rotated) remaining=\(left)")
     }
+
+    /// A line on stdout, unbuffered (a test or an operator watches the batches go by).
+    static func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     /// Writing under the target, reading under every key the settings and the target name.
     static func vault(_ settings: Settings, newKey: String?) throws -> PlateVault {

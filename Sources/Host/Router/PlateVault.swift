@@ -51,11 +51,11 @@ package final class PlateVault: Sendable {
             throw PlateError(eventID: eventID, message: "a plate value is not an enc:v1 envelope")
         }
         guard let key = keys[keyID] else {
-            throw PlateError(eventID: eventID, message: "plate encrypted under key id \(keyID), which is not configured"
-                             + " (PLATE_ENCRYPTION_KEY is key id \(current.id)\(keys.count > 1 ? ", PLATE_ENCRYPTION_OLD_KEYS are "
-                             + keys.keys.filter { $0 != current.id }.sorted().joined(separator: ", ") : ""))")
+            let old = keys.keys.filter { $0 != current.id }.sorted().joined(separator: ", ")
+            let known = "PLATE_ENCRYPTION_KEY is key id \(current.id)" + (old.isEmpty ? "" : ", PLATE_ENCRYPTION_OLD_KEYS are \(old)")
+            throw PlateError(eventID: eventID, message: "plate encrypted under key id \(keyID), which is not configured (\(known))")
         }
-        guard let bytes = Base64.decode(body) else {
+        guard let bytes = Base64.decode(String(body)) else {
             throw PlateError(eventID: eventID, message: "plate under key id \(keyID) is not valid base64")
         }
         do {
