@@ -18,7 +18,7 @@ final class PlateAPITests: XCTestCase {
         // A row saved before the key was set: plain, still found by plate.
         let plain = try RouterFixture()
         try plain.save([plain.event(camera + "-old", 5, type: "anpr", data: PlateTestSupport.anpr(p1))])
-        let search = "/api/events?plate=" + (p1.prefix(3).lowercased() + "%20-" + p1.dropFirst(3)).addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
+        let search = "/api/events?plate=" + (p1.prefix(3).lowercased() + " -" + p1.dropFirst(3)).addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
 
         let api = try await APIFixture(token: "s3cret", plates: vault)
         let found = try await api.json(search, token: "s3cret")

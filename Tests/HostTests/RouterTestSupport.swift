@@ -40,8 +40,9 @@ struct RouterFixture {
                                      queueCapacity: queueCapacity, overload: overload)
         options.sinkNames = sinks?.names ?? []
         options.durableIntake = durableIntake
+        let routerURL = routerDatabaseURL ?? services.database
         router = try Router(options: options, logger: logger ?? quiet, stats: stats,
-                            database: plates.map { Database(url: routerDatabaseURL ?? databaseURL, plates: $0) }, observer: sinks)
+                            database: plates.map { Database(url: routerURL, plates: $0) }, observer: sinks)
     }
 
     func event(_ camera: String, _ frame: Int, type: String = "motion", data: JSONValue? = nil) -> NewEvent {
