@@ -7,10 +7,16 @@ struct PlateAccess: Sendable {
     var vault: PlateVault?
     var view: PlateView = .plain
 
-    /// Whether a row's `event_data` text may hold plates (a byte search for `"anpr_result"`,
-    /// so the other rows keep the list's fast path).
+    /// Whether a row's `event_data` text may need its plates decrypted or redacted: a byte search
+    /// for `"plate_key"` (sealed rows) when plates are shown plain, else for `"anpr_result"`, so
+    /// the other rows keep the list's fast path (no parse, no re-encode).
     func mayApply(to data: [UInt8]) -> Bool {
-        let needle = Array("\"anpr_result\"".utf8)
+        Self.contains(data, view == .plain ? Self.sealedMark : Self.platesMark)
+    }
+
+    private static let sealedMark = Array("\"plate_key\"".utf8), platesMark = Array("\"anpr_result\"".utf8)
+
+    private static func contains(_ data: [UInt8], _ needle: [UInt8]) -> Bool {
         guard data.count >= needle.count else { return false }
         var i = 0
         while i <= data.count - needle.count {
