@@ -62,7 +62,7 @@ let package = Package(
         // Process isolation: plugin workers, their supervisor, shared frame memory, proxies.
         .target(name: "VigilIsolation", dependencies: ["CWorker", "VigilConfig", "VigilPlugins", pluginAPI, logging],
                 path: "Sources/Host/Isolation"),
-        .target(name: "VigilRouter", dependencies: ["VigilConfig", "HostMetrics", pluginAPI, "VigilPostgres", "VigilRedis",
+        .target(name: "VigilRouter", dependencies: ["VigilConfig", "HostMetrics", pluginAPI, "VigilPostgres", "VigilRedis", "VigilCrypto",
                                                     logging, serviceLifecycle],
                 path: "Sources/Host/Router"),
         .target(name: "HostRedis", dependencies: ["VigilConfig", "VigilRedisClient", pluginAPI, logging, serviceLifecycle],
@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "HostTests", dependencies: ["VigilConfig", "HostMetrics", "VigilPlugins", "VigilIsolation", "VigilRouter",
                                                       "VigilPipeline", "VigilSinks", "VigilRetention", "VigilAPI", pluginAPI, "VigilPostgres",
                                                       "VigilRedis", "VigilRedisClient", "HostRedis", "VigilWorkQueue", "VigilVision", hummingbird,
-                                                      logging, serviceLifecycle],
+                                                      "VigilCrypto", logging, serviceLifecycle],
                     path: "Tests/HostTests"),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", pluginAPI, "VigilCurl", "VigilCrypto",
                                                          .product(name: "Hummingbird", package: "hummingbird")],

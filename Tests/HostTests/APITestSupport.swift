@@ -21,7 +21,7 @@ final class APIFixture: @unchecked Sendable {
     private let task: Task<Void, any Error>
 
     init(token: String? = nil, view: ServiceView = ServiceView(), metrics: VigilMetrics = VigilMetrics(),
-         snapshotsDir: String? = nil) async throws {
+         snapshotsDir: String? = nil, plates: PlateVault? = nil) async throws {
         self.metrics = metrics
         let services = try TestSupport.services()
         var logger = Logger(label: "api-test")
@@ -31,7 +31,7 @@ final class APIFixture: @unchecked Sendable {
         pool = DatabasePool(url: services.database, size: 2, prepare: EventRepository.prepare)
         let ready = AsyncStream<Int>.makeStream()
         let app = APIServer.build(
-            options: .init(host: "127.0.0.1", port: 0, snapshotsDir: self.snapshotsDir, token: token),
+            options: .init(host: "127.0.0.1", port: 0, snapshotsDir: self.snapshotsDir, token: token, plates: plates),
             pool: pool, view: view, metrics: metrics, logger: logger, onRunning: { ready.continuation.yield($0) })
         group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         task = Task { [group] in try await group.run() }

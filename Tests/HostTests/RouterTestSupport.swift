@@ -21,7 +21,8 @@ struct RouterFixture {
     init(channel: String = "test-\(UUID().uuidString.prefix(8))", extraChannels: Bool = false, stream: String? = nil,
          spool: String? = nil, stats: RouterStats = RouterStats(), routerDatabaseURL: String? = nil,
          queueCapacity: Int = 100_000, overload: OverloadPolicy = .block, maxCatchUpAge: Double = 3600,
-         logger: Logger? = nil, sinks: SinksService? = nil, durableIntake: Bool = false) throws {
+         logger: Logger? = nil, sinks: SinksService? = nil, durableIntake: Bool = false, plates: PlateVault? = nil,
+         platePublish: PlateView = .plain) throws {
         let services = try TestSupport.services()
         databaseURL = services.database
         _ = try Database(url: databaseURL).connect()   // the schema exists before the test reads rows
@@ -32,13 +33,16 @@ struct RouterFixture {
         publish.perTypeAndCameraChannels = extraChannels
         publish.stream = stream
         publish.maxCatchUpAge = maxCatchUpAge
+        publish.plates = platePublish
         var quiet = Logger(label: "test")
         quiet.logLevel = .warning
         var options = Router.Options(databaseURL: routerDatabaseURL ?? databaseURL, publish: publish, spoolDirectory: self.spool,
                                      queueCapacity: queueCapacity, overload: overload)
         options.sinkNames = sinks?.names ?? []
         options.durableIntake = durableIntake
-        router = try Router(options: options, logger: logger ?? quiet, stats: stats, observer: sinks)
+        let routerURL = routerDatabaseURL ?? services.database
+        router = try Router(options: options, logger: logger ?? quiet, stats: stats,
+                            database: plates.map { Database(url: routerURL, plates: $0) }, observer: sinks)
     }
 
     func event(_ camera: String, _ frame: Int, type: String = "motion", data: JSONValue? = nil) -> NewEvent {

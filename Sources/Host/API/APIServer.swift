@@ -2,6 +2,8 @@ import Foundation
 import HostMetrics
 import Hummingbird
 import Logging
+import VigilConfig
+import VigilRouter
 
 /// The REST API (Hummingbird 2): the seed's event endpoints, status, metrics and OpenAPI.
 package enum APIServer {
@@ -12,10 +14,19 @@ package enum APIServer {
         var snapshotsDir: String
         /// When set, every /api route requires `Authorization: Bearer <token>`.
         var token: String?
+        /// The plate keys: plates are decrypted for requests carrying `token`, redacted when no token is set.
+        var plates: PlateVault?
         var version = VigilVersion.current
 
-        package init(host: String = "0.0.0.0", port: Int = 8069, snapshotsDir: String, token: String? = nil) {
-            self.host = host; self.port = port; self.snapshotsDir = snapshotsDir; self.token = token
+        package init(host: String = "0.0.0.0", port: Int = 8069, snapshotsDir: String, token: String? = nil,
+                     plates: PlateVault? = nil) {
+            self.host = host; self.port = port; self.snapshotsDir = snapshotsDir; self.token = token; self.plates = plates
+        }
+
+        /// How plates are shown: every /api request carries the token when one is set (the middleware
+        /// refuses the others), so they are decrypted; with no token set nobody is entitled, so they are redacted.
+        var plateAccess: PlateAccess {
+            PlateAccess(vault: plates, view: plates == nil || token?.isEmpty == false ? .plain : .redacted)
         }
     }
 
@@ -36,7 +47,8 @@ package enum APIServer {
     /// The application, a Service for the ServiceGroup. `onRunning` gets the bound port.
     package static func build(options: Options, pool: DatabasePool, view: ServiceView, metrics: VigilMetrics, logger: Logger,
                       onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = buildRouter(options: options, repository: EventRepository(pool: pool), view: view, metrics: metrics)
+        let router = buildRouter(options: options, repository: EventRepository(pool: pool, plates: options.plateAccess), view: view,
+                                 metrics: metrics)
         var apiLogger = logger
         apiLogger[metadataKey: "component"] = "api"
         return Application(router: router,

@@ -13,6 +13,8 @@ struct EventQuery: Sendable, Equatable {
     var end: Timestamp?
     var page = 1
     var pageSize = 50
+    /// `plate`: ANPR events of this plate, normalised (letters and digits, uppercased).
+    var plate: String?
 
     static let maxPageSize = 500
     static let maxPage = 1_000_000
@@ -25,6 +27,7 @@ struct EventQuery: Sendable, Equatable {
         end = try q.get("end_time").map { try Self.time($0, parameter: "end_time") }
         page = try q.get("page").map { try Self.int($0, "page", 1...Self.maxPage) } ?? 1
         pageSize = try q.get("page_size").map { try Self.int($0, "page_size", 1...Self.maxPageSize) } ?? 50
+        plate = try q.get("plate").map { try Self.plate($0) }
         if let start, let end, start > end {
             throw APIError.badParameter("end_time", "a time at or after start_time", found: q.get("end_time"))
         }
@@ -56,6 +59,15 @@ struct EventQuery: Sendable, Equatable {
         }
         guard ok else { throw APIError.badParameter("event_type", "1 to 50 lowercase letters, digits, '_', '.' or '-'", found: text) }
         return text
+    }
+
+    /// A plate: 1–32 letters or digits once spaces, dashes and the like are left out.
+    static func plate(_ text: String) throws -> String {
+        let plate = PlateVault.normalise(text)
+        guard !plate.isEmpty, plate.count <= 32, text.count <= 64 else {
+            throw APIError.badParameter("plate", "1 to 32 letters or digits (case, spaces and dashes are ignored)", found: text)
+        }
+        return plate
     }
 
     static func time(_ text: String, parameter: String) throws -> Timestamp {

@@ -8,11 +8,13 @@ import VigilRouter
 /// rows only for the partial hours at the edges of a time range.
 package final class EventRepository: Sendable {
     private let pool: DatabasePool
+    /// How plates are shown, and the keys a search by plate hashes with.
+    let plates: PlateAccess
     private let knownTypes = KnownTypesCache()
     /// Types the shipped plugins emit; accepted even before the first such event.
     static let builtInTypes: Set<String> = ["motion", "tracking", "anpr"]
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(pool: DatabasePool, plates: PlateAccess = PlateAccess()) { self.pool = pool; self.plates = plates }
 
     /// Readies one of the API's connections (the database door has made the schema): list queries walk the seed's
     /// indexes in order whatever the table's statistics say.
@@ -37,7 +39,9 @@ package final class EventRepository: Sendable {
     /// One page of events (published JSON), newest first, and how many match in all. Without a
     /// time range the total comes with the page, from the same statement.
     func list(_ q: EventQuery) async throws -> (events: [[UInt8]], total: EventTotal) {
-        try await pool.run { db in
+        if q.plate != nil { return try await listByPlate(q) }
+        let plates = self.plates
+        return try await pool.run { db in
             var params: [String?] = []
             let conditions = Self.conditions(q, &params) ?? []
             let countsFilter = Array(conditions.prefix((q.cameraID == nil ? 0 : 1) + (q.eventType == nil ? 0 : 1)))
@@ -48,17 +52,43 @@ package final class EventRepository: Sendable {
                 SELECT \(PublishedRow.columns)\(total) FROM events\(conditions.whereClause)
                 ORDER BY timestamp DESC, id DESC LIMIT $\(params.count - 1) OFFSET $\(params.count)
                 """, params)
-            let events = (0..<rows.count).map { PublishedRow.json(at: $0, in: rows) }
+            let events = (0..<rows.count).map { PublishedRow.json(at: $0, in: rows, plates: plates) }
             if withTotal, rows.count > 0 { return (events, EventTotal(count: Int(rows[0, 8] ?? "0") ?? 0)) }
             return (events, try Self.total(q, db))
         }
     }
 
+    /// One page of the ANPR events of `q.plate` (plus the other filters), newest first, and how many
+    /// match: the matching rows are found through the plate indexes first (a materialised CTE, so the
+    /// planner cannot walk the whole time index instead), then sorted and counted.
+    func listByPlate(_ q: EventQuery) async throws -> (events: [[UInt8]], total: EventTotal) {
+        let plates = self.plates
+        return try await pool.run { db in
+            var params: [String?] = []
+            var conditions = Self.conditions(q, &params) ?? []
+            let plate = plates.condition(plate: q.plate!, next: params.count + 1)
+            conditions.append(plate.sql)
+            params += plate.params + [String(q.pageSize), String(q.offset)]
+            let rows = try PreparedStatements.query(db, """
+                WITH hits AS MATERIALIZED (SELECT \(PublishedRow.columns), timestamp AS sort_time FROM events\(conditions.whereClause))
+                SELECT id, event_type, camera_id, timestamp_text, frame_number, snapshot_path, event_data, created_at_text,
+                  (SELECT count(*) FROM hits) FROM hits
+                ORDER BY sort_time DESC, id DESC LIMIT $\(params.count - 1) OFFSET $\(params.count)
+                """, params)
+            let events = (0..<rows.count).map { PublishedRow.json(at: $0, in: rows, plates: plates) }
+            if rows.count > 0 { return (events, EventTotal(count: Int(rows[0, 8] ?? "0") ?? 0)) }
+            let count = try PreparedStatements.query(db, "SELECT count(*) FROM events\(conditions.whereClause)",
+                                                     Array(params.dropLast(2)))
+            return (events, EventTotal(count: Int(count[0, 0] ?? "0") ?? 0))
+        }
+    }
+
     /// The event with this id, if any: its published JSON and snapshot path.
     func event(id: Int) async throws -> (json: [UInt8], snapshotPath: String?)? {
-        try await pool.run { db in
+        let plates = self.plates
+        return try await pool.run { db in
             let rows = try PreparedStatements.query(db, "SELECT \(PublishedRow.columns) FROM events WHERE id = $1", [String(id)])
-            return rows.count == 1 ? (PublishedRow.json(at: 0, in: rows), rows[0, 5]) : nil
+            return rows.count == 1 ? (PublishedRow.json(at: 0, in: rows, plates: plates), rows[0, 5]) : nil
         }
     }
 

@@ -18,6 +18,9 @@ struct EventsController<Context: RequestContext>: Sendable {
     /// `GET /api/events`: filters, pages, newest first.
     @Sendable func list(_ request: Request, context: Context) async throws -> EventPage {
         let query = try EventQuery(request.uri.queryParameters)
+        if query.plate != nil, repository.plates.view == .redacted {
+            throw APIError(.forbidden, "plate: plates are encrypted (PLATE_ENCRYPTION_KEY) and searching by plate needs API_TOKEN to be set")
+        }
         if let type = query.eventType {
             let known = try await repository.eventTypes()
             guard known.contains(type) else {

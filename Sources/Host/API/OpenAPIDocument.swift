@@ -41,7 +41,8 @@ enum OpenAPIDocument {
             {"name": "start_time", "in": "query", "description": "ISO 8601, inclusive; without a zone it is UTC.", "schema": {"type": "string", "format": "date-time"}},
             {"name": "end_time", "in": "query", "description": "ISO 8601, inclusive; not before start_time.", "schema": {"type": "string", "format": "date-time"}},
             {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}},
-            {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}
+            {"name": "page_size", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+            {"name": "plate", "in": "query", "description": "A license plate: events of the ANPR reads of it. Case, spaces and dashes are ignored. With PLATE_ENCRYPTION_KEY set it needs API_TOKEN (403 otherwise).", "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
           ],
           "responses": {
             "200": {"description": "One page of events.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventPage"}}}},

@@ -1,4 +1,5 @@
 import PluginAPI
+import VigilConfig
 import VigilPostgres
 import VigilRouter
 
@@ -15,8 +16,14 @@ package enum PublishedRow {
         + "event_data::text, created_at::text AS created_at_text"  // aliased: ORDER BY timestamp must mean the column
 
     /// Row `r` of `rows` as published JSON bytes.
-    static func json(at r: Int, in rows: PostgresResult) -> [UInt8] {
-        let data = Array((rows[r, 6] ?? "null").utf8)
+    /// Plates are shown as `plates` says (only rows holding `"anpr_result"` are looked at).
+    static func json(at r: Int, in rows: PostgresResult, plates: PlateAccess = PlateAccess()) -> [UInt8] {
+        var data = Array((rows[r, 6] ?? "null").utf8)
+        if plates.mayApply(to: data), let value = try? JSONValue(parsing: String(decoding: data, as: UTF8.self)),
+           PlateFields.holdsPlates(value), plates.view != .plain || PlateFields.isSealed(value) {
+            let id = Int64(rows[r, 0] ?? "")
+            data = Array(EventJSON.encode(PlateFields.show(value, as: plates.view, plates.vault, eventID: id)).utf8)
+        }
         let event = NewEvent(type: rows[r, 1] ?? "", cameraID: rows[r, 2] ?? "", frameNumber: Int(rows[r, 4] ?? "") ?? 0,
                              timestamp: EventJSON.parseSQLTimestamp(rows[r, 3] ?? "") ?? Timestamp(microsecondsSince1970: 0),
                              snapshotPath: rows[r, 5], data: .null)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PluginAPI
+import VigilConfig
 import VigilPostgres
 import VigilRedisClient
 import VigilRouter
@@ -26,10 +27,13 @@ final class EventTail: Sendable {
     private let filter: Filter
     private let printer: TailPrinter
     private let logger: Logger
+    /// History shows plates as they are published (`PLATE_PUBLISH`), decrypted with these keys.
+    private let plates: (vault: PlateVault?, view: PlateView)
 
-    init(client: RedisClient, channel: String, databaseURL: String?, filter: Filter, printer: TailPrinter, logger: Logger) {
+    init(client: RedisClient, channel: String, databaseURL: String?, filter: Filter, printer: TailPrinter, logger: Logger,
+         plates: (vault: PlateVault?, view: PlateView) = (nil, .plain)) {
         self.client = client; self.channel = channel; self.databaseURL = databaseURL
-        self.filter = filter; self.printer = printer; self.logger = logger
+        self.filter = filter; self.printer = printer; self.logger = logger; self.plates = plates
     }
 
     /// Runs until cancelled (Ctrl+C); disconnects on the way out.
@@ -76,14 +80,14 @@ final class EventTail: Sendable {
     /// blocks); returns the last id read.
     private func printHistory(after id: Int64) async throws -> Int64 {
         guard let databaseURL else { return id }
-        let filter = self.filter, printer = self.printer
+        let filter = self.filter, printer = self.printer, plates = self.plates
         return try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
                     let db = try PostgresConnection(databaseURL)
                     var last = id
                     while true {
-                        let rows = try EventStore.read(after: last, limit: 1000, from: db)
+                        let rows = try EventStore.read(after: last, limit: 1000, from: db, plates: plates.vault, view: plates.view)
                         for row in rows {
                             let json = row.event.json
                             let fields = TailPrinter.Fields(payload: json)

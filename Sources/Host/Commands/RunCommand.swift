@@ -52,7 +52,12 @@ struct RunCommand: AsyncParsableCommand {
         let stats = RouterStats(metrics: metrics)
         // The one door to PostgreSQL: the schema is made here, at start (or by the first connection
         // that succeeds, if PostgreSQL is down now); every part below connects through it.
-        let database = Database(url: databaseURL)
+        let plates: PlateVault?
+        do { plates = try PlateVault(settings.plates) } catch {
+            logger.critical("Configuration error", metadata: ["error": "environment: PLATE_ENCRYPTION_KEY: \(error)"])
+            throw ExitCode.failure
+        }
+        let database = Database(url: databaseURL, plates: plates)
         await Self.migrate(database, logger: logger)
         // One Redis client for the cache, work queues, health and plugins' store (the publisher keeps its own connection).
         let redis = RedisService(client: RedisService.client(for: settings.redis, logger: logger), logger: logger)
@@ -95,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
                                retention: retention)
         let api = APIServer.build(
             options: .init(host: settings.apiHost, port: settings.apiPort,
-                           snapshotsDir: settings.snapshotsDir, token: settings.apiToken),
+                           snapshotsDir: settings.snapshotsDir, token: settings.apiToken, plates: plates),
             pool: pool, view: view, metrics: metrics, logger: logger,
             onRunning: { port in logger.info("REST API listening", metadata: ["api.port": "\(port)"]) })
         let group = ServiceGroup(configuration: .init(
@@ -143,6 +148,7 @@ extension PublishOptions {
         options.stream = settings.redisStream
         options.streamMaxLength = settings.redisStreamMaxLength
         options.maxCatchUpAge = settings.publishMaxAgeSeconds
+        options.plates = settings.plates.publish
         return options
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HostRedis
 import Logging
 import VigilConfig
+import VigilRouter
 import VigilRedisClient
 import VigilSupport
 
@@ -35,7 +36,8 @@ struct TailCommand: AsyncParsableCommand {
         let tail = EventTail(client: RedisClient(configuration: configuration, logger: logger),
                              channel: channel ?? settings.channel, databaseURL: settings.databaseURL,
                              filter: EventTail.Filter(camera: camera, type: type),
-                             printer: TailPrinter(format: format == .json ? .json : .text), logger: logger)
+                             printer: TailPrinter(format: format == .json ? .json : .text), logger: logger,
+                             plates: (try PlateVault(settings.plates), settings.plates.publish))
         let task = Task { try await tail.run(since: since) }
         let trap = SignalTrap(signals: [SIGINT, SIGTERM]) { task.cancel() }
         defer { trap.cancel() }

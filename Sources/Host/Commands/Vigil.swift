@@ -8,7 +8,7 @@ package struct Vigil: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Plugin-host event router for security-camera analytics.",
         subcommands: [RunCommand.self, CheckCommand.self, DeadLetterCommand.self, BenchCommand.self, ANPREvalCommand.self, TailCommand.self, SampleVideoCommand.self,
-                      PluginWorkerCommand.self]
+                      PluginWorkerCommand.self, PlatesCommand.self]
     )
 
     package init() {}

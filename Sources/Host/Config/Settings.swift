@@ -34,6 +34,8 @@ package struct Settings: Sendable {
     package var snapshotQueueBytes: Int
     /// Retention of events and snapshots (`RETENTION_DAYS`, `SNAPSHOTS_RETENTION_DAYS`, `SNAPSHOTS_MAX_GB`, …).
     package var retention: RetentionSettings
+    /// Plate encryption at rest and what is published (`PLATE_ENCRYPTION_KEY`, `PLATE_ENCRYPTION_OLD_KEYS`, `PLATE_PUBLISH`).
+    package var plates: PlateSettings
     /// REST API port (`API_PORT`, default 8069; 0 picks a free port).
     package var apiPort: Int
     /// Address the REST API listens on (`API_HOST`, default 0.0.0.0: every interface).
@@ -109,6 +111,7 @@ package struct Settings: Sendable {
         enableSnapshots = r.flag("ENABLE_SNAPSHOTS", true)
         snapshotQueueBytes = Int(r.number("SNAPSHOT_QUEUE_MB", 256, 1...1_000_000) * 1_048_576)
         retention = RetentionSettings(&r)
+        plates = PlateSettings(&r)
         apiPort = r.int("API_PORT", 8069, 0...65535)
         apiHost = r.string("API_HOST", "0.0.0.0")
         apiToken = r.text("API_TOKEN")

@@ -1,10 +1,13 @@
 import Foundation
 
 /// Builds a PostgreSQL array literal: `{"a","b\"c",NULL}`.
-struct ArrayLiteral {
+package struct ArrayLiteral {
+    package init() {}
+
     private var bytes: [UInt8] = [UInt8(ascii: "{")]
 
-    mutating func add(_ value: String?) {
+    /// Adds a text element (NULL for nil).
+    package mutating func add(_ value: String?) {
         guard var value else {
             if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
             bytes.append(contentsOf: "NULL".utf8)
@@ -13,7 +16,8 @@ struct ArrayLiteral {
         value.withUTF8 { add(bytes: $0) }
     }
 
-    mutating func add<C: Collection<UInt8>>(bytes value: C) {
+    /// Adds a text element from UTF-8 bytes.
+    package mutating func add<C: Collection<UInt8>>(bytes value: C) {
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))
         for b in value {
@@ -23,10 +27,12 @@ struct ArrayLiteral {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func addRaw(_ value: String) {
+    /// Adds an element as it is (numbers).
+    package mutating func addRaw(_ value: String) {
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
         bytes.append(contentsOf: value.utf8)
     }
 
-    var text: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
+    /// The literal.
+    package var text: String { String(decoding: bytes + [UInt8(ascii: "}")], as: UTF8.self) }
 }

@@ -10,11 +10,15 @@ package final class Database: Sendable {
     package let url: String
     /// Limits for connecting and for each statement's answer.
     package let timeouts: PostgresTimeouts
+    /// The plate keys (`PLATE_ENCRYPTION_KEY`): the writer encrypts plates under them, readers of
+    /// rows decrypt with them. nil: plates are stored plain.
+    package let plates: PlateVault?
     private let state = MigrationState()
 
-    package init(url: String, timeouts: PostgresTimeouts = .standard) {
+    package init(url: String, timeouts: PostgresTimeouts = .standard, plates: PlateVault? = nil) {
         self.url = url
         self.timeouts = timeouts
+        self.plates = plates
     }
 
     /// A new connection with the schema ready, with vigil's timeouts or, for work known to be long

@@ -8,6 +8,8 @@ import VigilPostgres
 /// One connection, used by one thread.
 package final class EventStore {
     let connection: PostgresConnection
+    /// Plates are encrypted under these keys before they are saved (nil: saved plain).
+    let plates: PlateVault?
 
     /// What a batch records along with its rows.
     enum Record {
@@ -68,7 +70,7 @@ package final class EventStore {
     }
 
     /// A store on a connection `prepare` has readied.
-    init(connection: PostgresConnection) { self.connection = connection }
+    init(connection: PostgresConnection, plates: PlateVault? = nil) { self.connection = connection; self.plates = plates }
 
     /// The writer part of a batch tag `<writer>/<batch id>`.
     static func writer(of tag: String) -> String { String(tag.prefix { $0 != "/" }) }
@@ -76,12 +78,14 @@ package final class EventStore {
     /// Saves a batch in one statement (one round trip, one commit), rows in the batch's order,
     /// recording `record` in the same transaction.
     func insert(_ batch: [NewEvent], recording record: Record) throws -> [SavedEvent] {
+        let sealed = try plates.map { vault in try batch.map { try PlateFields.seal($0.data, vault) } }
+        let arrays = Self.arrays(batch, sealed: sealed)
         let result: PostgresResult
         switch record {
-        case .batch(let tag): result = try connection.executePrepared("insert_batch", Self.arrays(batch) + [Self.writer(of: tag), tag])
-        case .spool(let file, let bytes): result = try connection.executePrepared("insert_spooled", Self.arrays(batch) + [file, String(bytes)])
+        case .batch(let tag): result = try connection.executePrepared("insert_batch", arrays + [Self.writer(of: tag), tag])
+        case .spool(let file, let bytes): result = try connection.executePrepared("insert_spooled", arrays + [file, String(bytes)])
         }
-        return try saved(batch, result)
+        return try saved(batch, result, sealed: sealed)
     }
 
     /// Saves work-queue jobs' events in one transaction with their claims: the events of a job
@@ -136,24 +140,24 @@ package final class EventStore {
         try connection.query("DELETE FROM vigil_spool WHERE file = $1", [file])
     }
 
-    private func saved(_ batch: [NewEvent], _ result: PostgresResult) throws -> [SavedEvent] {
+    private func saved(_ batch: [NewEvent], _ result: PostgresResult, sealed: [JSONValue?]?) throws -> [SavedEvent] {
         guard result.count == batch.count else {
             throw PostgresError(operation: "insert events", message: "expected \(batch.count) rows back, got \(result.count)",
                                 sqlState: nil, connectionLost: false)
         }
         return batch.indices.map { i in
-            SavedEvent(id: Int64(result[i, 0] ?? "0") ?? 0, createdAt: result[i, 1] ?? "", event: batch[i])
+            SavedEvent(id: Int64(result[i, 0] ?? "0") ?? 0, createdAt: result[i, 1] ?? "", event: batch[i], sealedData: sealed?[i])
         }
     }
 
-    /// The six text-format arrays for unnest.
-    static func arrays(_ batch: [NewEvent]) -> [String?] {
+    /// The six text-format arrays for unnest; `sealed[i]`, when set, is saved as event i's data.
+    static func arrays(_ batch: [NewEvent], sealed: [JSONValue?]? = nil) -> [String?] {
         var types = ArrayLiteral(), cameras = ArrayLiteral(), times = ArrayLiteral()
         var frames = ArrayLiteral(), paths = ArrayLiteral(), data = ArrayLiteral()
-        for e in batch {
+        for (i, e) in batch.enumerated() {
             types.add(e.type); cameras.add(e.cameraID); times.add(EventJSON.sqlTimestamp(e.timestamp))
             frames.addRaw(String(e.frameNumber)); paths.add(e.snapshotPath)
-            data.add(bytes: e.dataJSON)
+            if let s = sealed?[i] { data.add(bytes: Array(EventJSON.encode(s).utf8)) } else { data.add(bytes: e.dataJSON) }
         }
         return [types.text, cameras.text, times.text, frames.text, paths.text, data.text]
     }

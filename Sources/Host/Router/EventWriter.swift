@@ -79,7 +79,7 @@ final class EventWriter: @unchecked Sendable {
     /// The connection's store, or nil while PostgreSQL is unreachable.
     private func currentStore() -> EventStore? {
         guard let conn = connection.connection() else { store = nil; return nil }
-        if store?.connection !== conn { store = EventStore(connection: conn) }
+        if store?.connection !== conn { store = EventStore(connection: conn, plates: connection.database.plates) }
         return store
     }
 
@@ -306,7 +306,7 @@ final class EventWriter: @unchecked Sendable {
         guard spool.hasPending else { spool.seal(); return }
         spool.seal()
         if let conn = connection.connectNow() {
-            do { _ = try replayer.replayAll(EventStore(connection: conn)) } catch {}
+            do { _ = try replayer.replayAll(EventStore(connection: conn, plates: connection.database.plates)) } catch {}
         }
         if spool.hasPending {
             logger.warning("Events remain spooled; they are saved at the next start", metadata: ["spool.dir": "\(spool.directory)"])

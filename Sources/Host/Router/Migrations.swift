@@ -18,6 +18,7 @@ enum Migrations {
         Step(version: 2, name: "hourly counts kept by triggers", apply: addCounts),
         Step(version: 3, name: "writer batch ids") { try $0.execute(writerSchema) },
         Step(version: 4, name: "work-queue job claims") { try $0.execute(queueJobsSchema) },
+        Step(version: 5, name: "plate search indexes and key rotation progress") { try $0.execute(plateSchema) },
     ]
 
     /// Brings the database to `latest`; returns the steps applied.
@@ -68,6 +69,17 @@ enum Migrations {
     static let queueJobsSchema = """
         CREATE TABLE IF NOT EXISTS vigil_queue_jobs (queue TEXT NOT NULL, job_md5 TEXT NOT NULL, events INT NOT NULL,
           saved_at TIMESTAMP NOT NULL DEFAULT NOW(), PRIMARY KEY (queue, job_md5))
+        """
+
+    /// Searching by plate (`?plate=`): encrypted rows by `plate_hmac`, plain rows by their normalised
+    /// plate; both partial, so only ANPR rows are indexed. `vigil_plate_rotation`: how far
+    /// `vigil plates rotate-key` got towards each key id, written in each batch's transaction.
+    static let plateSchema = """
+        CREATE INDEX IF NOT EXISTS idx_events_plate_hmac ON events ((event_data->>'plate_hmac')) WHERE event_data ? 'plate_key';
+        CREATE INDEX IF NOT EXISTS idx_events_plate_text ON events ((\(PlateFields.plainPlateSQL)))
+          WHERE event_data ? 'anpr_result' AND NOT event_data ? 'plate_key';
+        CREATE TABLE IF NOT EXISTS vigil_plate_rotation (key_id TEXT PRIMARY KEY, last_id BIGINT NOT NULL,
+          rows BIGINT NOT NULL, updated_at TIMESTAMP NOT NULL DEFAULT NOW());
         """
 
     /// Hourly counts per camera and type, kept by statement-level triggers on every insert, update,

@@ -1,4 +1,5 @@
 import PluginAPI
+import VigilConfig
 
 /// An event on its way to the database: a detector's event with its snapshot already written.
 package struct NewEvent: Sendable {
@@ -53,11 +54,23 @@ package struct SavedEvent: Sendable {
     /// created_at as the seed prints it: `2024-10-11T12:34:56.789123`.
     let createdAt: String
     package let event: NewEvent
+    /// `event_data` as saved when its plates were encrypted (`PlateFields.seal`); nil when saved as it is.
+    package let sealedData: JSONValue?
 
-    package init(id: Int64, createdAt: String, event: NewEvent) { self.id = id; self.createdAt = createdAt; self.event = event }
+    package init(id: Int64, createdAt: String, event: NewEvent, sealedData: JSONValue? = nil) {
+        self.id = id; self.createdAt = createdAt; self.event = event; self.sealedData = sealedData
+    }
 
     /// The seed's JSON, as published (built on the publisher's thread, not the writer's).
     package var json: String { EventJSON.encode(id: id, createdAt: createdAt, event: event, data: event.dataJSON) }
+
+    /// The JSON published when plates are shown as `view` (`PLATE_PUBLISH`): `json` for plain.
+    package func json(plates view: PlateView) -> String {
+        let source = sealedData ?? event.data
+        guard view != .plain, PlateFields.holdsPlates(source) else { return json }
+        let shown = PlateFields.show(source, as: view, nil, eventID: id)
+        return EventJSON.encode(id: id, createdAt: createdAt, event: event, data: Array(EventJSON.encode(shown).utf8))
+    }
 
     /// What sinks receive.
     package var stored: StoredEvent {

@@ -17,6 +17,8 @@ package struct PublishOptions: Sendable {
     package var streamMaxLength = 100_000
     /// Events older than this are not published after an outage, only counted and logged.
     package var maxCatchUpAge: Double = 3600
+    /// How plates are published (`PLATE_PUBLISH`): plain (decrypted), encrypted (as stored) or redacted.
+    package var plates: PlateView = .plain
 
     package init(redis: RedisAddress, channel: String) { self.redis = redis; self.channel = channel }
 }
@@ -29,6 +31,7 @@ package struct PublishOptions: Sendable {
 final class Publisher: @unchecked Sendable {
     private let options: PublishOptions
     private let outbox: Reconnector
+    private let vault: PlateVault?
     private let logger: Logger
     private let stats: RouterStats
     private let queue = BlockingQueue<[SavedEvent]>(capacity: 256)
@@ -38,6 +41,7 @@ final class Publisher: @unchecked Sendable {
 
     init(options: PublishOptions, database: Database, logger: Logger, stats: RouterStats) {
         self.options = options; self.logger = logger; self.stats = stats
+        vault = database.plates
         outbox = Reconnector(database: database, role: "publisher", logger: logger) { try $0.execute("SET synchronous_commit = off") }
     }
 
@@ -137,7 +141,7 @@ final class Publisher: @unchecked Sendable {
     private func publish(_ events: [SavedEvent], on redis: RedisConnection, _ db: PostgresConnection, lastID: inout Int64) throws {
         let perEvent = 1 + (options.perTypeAndCameraChannels ? 2 : 0) + (options.stream != nil ? 1 : 0)
         for e in events {
-            let json = e.json
+            let json = e.json(plates: options.plates)
             try redis.append(["PUBLISH", options.channel, json])
             if options.perTypeAndCameraChannels {
                 try redis.append(["PUBLISH", "\(options.channel):\(e.event.type)", json])
@@ -167,7 +171,11 @@ final class Publisher: @unchecked Sendable {
     private func catchUp(_ redis: RedisConnection, _ db: PostgresConnection, after lastID: inout Int64) throws {
         var total = 0, skipped = 0
         while true {
-            let rows = try EventStore.read(after: lastID, limit: 2000, from: db)
+            let rows = try EventStore.read(after: lastID, limit: 2000, from: db, plates: vault, view: options.plates)
+            for row in rows {
+                guard let problem = row.event.event.data["plate_error"]?.stringValue else { continue }
+                logger.error("Plate not decrypted; published redacted", metadata: ["event.id": "\(row.event.id)", "error": "\(problem)"])
+            }
             guard let last = rows.last else { break }
             let batch = rows.filter { $0.ageSeconds <= options.maxCatchUpAge }.map(\.event)
             skipped += rows.count - batch.count

@@ -8,7 +8,7 @@ import VigilPostgres
 /// With `background`, connecting happens on a thread of its own, so a host that does not answer
 /// never holds up the caller (the writer keeps spooling meanwhile).
 package final class Reconnector: @unchecked Sendable {
-    private let database: Database
+    package let database: Database
     private let role: String
     private let logger: Logger
     private let prepare: (PostgresConnection) throws -> Void

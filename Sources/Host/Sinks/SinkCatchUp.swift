@@ -82,7 +82,8 @@ final class SinkCatchUp: @unchecked Sendable {
     private func catchUp(_ db: PostgresConnection) throws {
         var total = 0, skipped = 0
         while !stopping {
-            let rows = try EventStore.read(after: runner.queue.takenUpTo, limit: 500, from: db)
+            // Sinks get plates as the plugins emitted them, like the events handed to them live.
+            let rows = try EventStore.read(after: runner.queue.takenUpTo, limit: 500, from: db, plates: connection.database.plates)
             for row in rows {
                 let event = row.event.stored
                 let fresh = row.ageSeconds <= runner.policy.maxCatchUpAge
