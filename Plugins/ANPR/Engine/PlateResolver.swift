@@ -69,9 +69,13 @@ struct PlateResolver {
         guard !perVariant.isEmpty else { return [] }
         var votes: [String: (score: Double, confidence: Double, region: String, specific: Bool)] = [:]
         for readings in perVariant {
+            let top = readings.first?.score ?? 0
             for r in readings {
                 let v = votes[r.text] ?? (0, 0, r.region, r.specific)
-                votes[r.text] = (v.score + max(0, r.score), v.confidence + r.confidence, v.region, v.specific)
+                // a variant backs its own best text most: another of its texts loses what it scores below it
+                // (dropping an edge character every variant has would otherwise outvote one they disagree on)
+                let vote = max(0.01, r.score - (top - r.score))
+                votes[r.text] = (v.score + vote, v.confidence + r.confidence, v.region, v.specific)
             }
         }
         let n = Double(perVariant.count)
