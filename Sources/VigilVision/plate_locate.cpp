@@ -65,6 +65,10 @@ void rowsOf(const std::vector<cv::Rect> &blobs, cv::Point offset, std::vector<Ro
         const double h = heights[heights.size() / 2];
         if (box.width > 12 * h) continue;
         const int n = int(members.size());
+        // a grille or a fence is a row of strokes: plates have mostly letters and digits wider than a stroke
+        int strokes = 0;
+        for (int i : members) strokes += blobs[i].width < 0.3 * blobs[i].height;
+        if (strokes * 2 > n) continue;
         Row row;
         row.box = box + offset;
         row.charHeight = h;
