@@ -116,8 +116,11 @@ struct PlateResolver {
     /// more than `alternativeGap` below the top one).
     private func pick(_ read: CharacterRead, _ slot: PlateFormat.Slot, zeroForO: Bool) -> (UInt8, Double, Bool)? {
         guard let top = read.choices.first else { return nil }
+        // where O is read as zero, a D about as likely as the O is the D (its straight side read as a curve)
+        let d = read.choices.first { $0.character == UInt8(ascii: "D") }
+        let oIsD = zeroForO && top.character == UInt8(ascii: "O") && d.map { top.confidence - $0.confidence <= 2 } == true
         for choice in read.choices {
-            let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: "0") : choice.character
+            let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: oIsD ? "D" : "0") : choice.character
             // an alternative well below the top one is a swap the format asked for, not the OCR's reading
             if fits(c, slot) { return (c, choice.confidence, top.confidence - choice.confidence > alternativeGap) }
         }
