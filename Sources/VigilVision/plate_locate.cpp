@@ -94,7 +94,8 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
             cv::adaptiveThreshold(roi, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, dark ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY,
                                   block, 10);
             rowsOf(characterBlobs(bin, minCharH, maxCharH), r.tl(), rows);
-            // bold characters close together join each other (and the text above them): thin joins broken
+            // bold dark characters close together join each other (and the text above them): thin joins broken
+            if (!dark) continue;
             cv::Mat thinner;
             cv::erode(bin, thinner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 1)));
             rowsOf(characterBlobs(thinner, minCharH, maxCharH), r.tl(), rows);
