@@ -65,6 +65,10 @@ void rowsOf(const std::vector<cv::Rect> &blobs, cv::Point offset, std::vector<Ro
         const double h = heights[heights.size() / 2];
         if (box.width > 12 * h) continue;
         const int n = int(members.size());
+        // a grille or a fence is a row of strokes: plates have mostly letters and digits wider than a stroke
+        int strokes = 0;
+        for (int i : members) strokes += blobs[i].width < 0.3 * blobs[i].height;
+        if (strokes * 2 > n) continue;
         Row row;
         row.box = box + offset;
         row.charHeight = h;
@@ -90,6 +94,11 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
             cv::adaptiveThreshold(roi, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, dark ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY,
                                   block, 10);
             rowsOf(characterBlobs(bin, minCharH, maxCharH), r.tl(), rows);
+            // bold dark characters close together join each other (and the text above them): thin joins broken
+            if (!dark) continue;
+            cv::Mat thinner;
+            cv::erode(bin, thinner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 1)));
+            rowsOf(characterBlobs(thinner, minCharH, maxCharH), r.tl(), rows);
         }
     }
     std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.score > b.score; });

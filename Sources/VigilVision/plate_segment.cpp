@@ -154,6 +154,15 @@ std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::M
         if (c.y > top + 0.12 * h || c.y + c.height < bottom - 0.12 * h) continue;
         chars.push_back(c);
     }
+    // the characters of a plate are one height: taller pieces are frame edges and bolts joined to strokes
+    std::vector<int> heights;
+    for (const cv::Rect &c : chars) heights.push_back(c.height);
+    if (heights.size() >= 3) {
+        std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
+        const int median = heights[heights.size() / 2];
+        chars.erase(std::remove_if(chars.begin(), chars.end(), [&](const cv::Rect &c) { return c.height > 1.2 * median; }),
+                    chars.end());
+    }
     return insidePlate(chars, bin);
 }
 

@@ -1,7 +1,7 @@
 /// A plate format: fixed letter/digit positions (`LLDDDLL`), or a user's regular expression.
 struct PlateFormat {
     /// What one position accepts.
-    enum Slot: Equatable { case letter, digit, any }
+    enum Slot: Equatable { case letter, digit, nonZeroDigit, any }
 
     /// The region reported when a read matches: "us", "eu", "br", "mercosur", "gb" or "custom".
     let region: String
@@ -17,7 +17,7 @@ struct PlateFormat {
     /// The built-in formats of `region`; nil for an unknown region.
     static func builtIn(_ region: String) -> [PlateFormat]? {
         func fixed(_ pattern: String) -> PlateFormat {
-            PlateFormat(region: region, slots: pattern.map { $0 == "L" ? .letter : $0 == "D" ? .digit : .any },
+            PlateFormat(region: region, slots: pattern.map { $0 == "L" ? .letter : $0 == "D" ? .digit : $0 == "N" ? .nonZeroDigit : .any },
                         regex: nil, specific: true, zeroForO: false)
         }
         func generic(_ lengths: ClosedRange<Int>, zeroForO: Bool) -> [PlateFormat] {
@@ -25,8 +25,8 @@ struct PlateFormat {
         }
         switch region {
         case "us": return generic(5...7, zeroForO: true)
-        // Slovakia, Czechia (two forms); other national formats fall to the generic ones.
-        case "eu": return ["LLDDDLL", "DLDDDDD", "DLLDDDD"].map(fixed) + generic(5...8, zeroForO: false)
+        // Slovakia, Czechia (two forms, a region digit 1–9 first); other national formats fall to the generic ones.
+        case "eu": return ["LLDDDLL", "NLDDDDD", "NLLDDDD"].map(fixed) + generic(5...8, zeroForO: false)
         // Brazil's classic plates; "mercosur" is the format of Brazil's Mercosur plates (since 2018).
         case "br": return ["LLLDDDD"].map(fixed)
         case "mercosur": return ["LLLDLDD"].map(fixed)

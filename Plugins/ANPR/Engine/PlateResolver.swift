@@ -36,6 +36,8 @@ struct PlateResolver {
     var keepAbove = 50.0
     /// Extra score of a specific national format over the generic ones.
     var formatBonus = 20.0
+    /// An alternative this far below a character's top confidence earns a format no bonus.
+    var alternativeGap = 5.0
     /// Less score for a generic reading without any digit.
     var noDigitPenalty = 25.0
 
@@ -69,9 +71,13 @@ struct PlateResolver {
         guard !perVariant.isEmpty else { return [] }
         var votes: [String: (score: Double, confidence: Double, region: String, specific: Bool)] = [:]
         for readings in perVariant {
+            let top = readings.first?.score ?? 0
             for r in readings {
                 let v = votes[r.text] ?? (0, 0, r.region, r.specific)
-                votes[r.text] = (v.score + max(0, r.score), v.confidence + r.confidence, v.region, v.specific)
+                // a variant backs its own best text most: another of its texts loses what it scores below it
+                // (dropping an edge character every variant has would otherwise outvote one they disagree on)
+                let vote = max(0.01, r.score - (top - r.score))
+                votes[r.text] = (v.score + vote, v.confidence + r.confidence, v.region, v.specific)
             }
         }
         let n = Double(perVariant.count)
@@ -106,15 +112,21 @@ struct PlateResolver {
                         specific: format.specific)]
     }
 
-    /// The best alternative that fits the slot, else the top one's look-alike (true: a look-alike).
+    /// The best alternative that fits the slot, else the top one's look-alike (true: a look-alike, or an alternative
+    /// more than `alternativeGap` below the top one).
     private func pick(_ read: CharacterRead, _ slot: PlateFormat.Slot, zeroForO: Bool) -> (UInt8, Double, Bool)? {
-        for choice in read.choices {
-            let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: "0") : choice.character
-            if fits(c, slot) { return (c, choice.confidence, false) }
-        }
         guard let top = read.choices.first else { return nil }
-        let mapped = slot == .digit ? Confusion.digit(for: top.character) : slot == .letter ? Confusion.letter(for: top.character) : nil
-        return mapped.map { ($0, top.confidence * 0.8, true) }
+        // where O is read as zero, a D about as likely as the O is the D (its straight side read as a curve)
+        let d = read.choices.first { $0.character == UInt8(ascii: "D") }
+        let oIsD = zeroForO && top.character == UInt8(ascii: "O") && d.map { top.confidence - $0.confidence <= 2 } == true
+        for choice in read.choices {
+            let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: oIsD ? "D" : "0") : choice.character
+            // an alternative well below the top one is a swap the format asked for, not the OCR's reading
+            if fits(c, slot) { return (c, choice.confidence, top.confidence - choice.confidence > alternativeGap) }
+        }
+        let digit = slot == .digit || slot == .nonZeroDigit
+        let mapped = digit ? Confusion.digit(for: top.character) : slot == .letter ? Confusion.letter(for: top.character) : nil
+        return mapped.flatMap { fits($0, slot) ? ($0, top.confidence * 0.8, true) : nil }
     }
 
     private func fits(_ c: UInt8, _ slot: PlateFormat.Slot) -> Bool {
@@ -122,6 +134,7 @@ struct PlateResolver {
         case .any: return true
         case .letter: return (65...90).contains(c)
         case .digit: return (48...57).contains(c)
+        case .nonZeroDigit: return (49...57).contains(c)
         }
     }
 
