@@ -16,6 +16,7 @@ scripts/with-services.sh bash -c '
   echo "# latency at 1,000/s";    $vigil bench router --events 10000 --rate 1000 | tail -1
   echo "# throughput (3 runs)";    for i in 1 2 3; do $vigil bench router --events 100000 | tail -1; done
   echo "# REST API over 1,000,000 events"; $vigil bench api --events 1000000 --requests 2000 2>/dev/null
+  echo "# Redis client library vs redis-benchmark (same -c/-P/-d)"; $vigil bench redis | tail -2
 '
 echo "# webhook delivery to a local endpoint (3 runs)"
 for i in 1 2 3; do .build/release/vigil bench webhook --events 20000 | tail -1; done
