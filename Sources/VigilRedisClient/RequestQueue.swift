@@ -12,28 +12,36 @@ final class RequestQueue: @unchecked Sendable {
     private var items: [RedisRequest] = []
     private var head = 0
     private var closed = false
+    /// Connection threads waiting in `take`: a push only signals when one waits, and signals
+    /// after unlocking, so the woken thread does not block at once on the lock the pusher holds.
+    private var waiting = 0
 
     /// Queues `request`; false once the queue is closed.
     func push(_ request: RedisRequest) -> Bool {
         condition.lock()
         guard !closed else { condition.unlock(); return false }
         items.append(request)
-        condition.signal()
+        let wake = waiting > 0
         condition.unlock()
+        if wake { condition.signal() }
         return true
     }
 
     /// Waits up to `timeout` seconds (nil: forever) for requests and takes up to `maxCommands`
     /// commands' worth; a blocking request is taken alone, ending a batch before it.
     func take(maxCommands: Int, timeout: Double?) -> Take {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        var wakeAnother = false
+        defer {
+            condition.unlock()
+            if wakeAnother { condition.signal() }   // more work: wake another connection
+        }
         let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
         while head == items.count && !closed {
-            if let deadline {
-                if !condition.wait(until: deadline) && head == items.count { return closed ? .closed : .timedOut }
-            } else {
-                condition.wait()
-            }
+            waiting += 1
+            let signalled = deadline.map { condition.wait(until: $0) } ?? { condition.wait(); return true }()
+            waiting -= 1
+            if !signalled && head == items.count { return closed ? .closed : .timedOut }
         }
         if head == items.count { return .closed }
         var batch: [RedisRequest] = []
@@ -47,7 +55,7 @@ final class RequestQueue: @unchecked Sendable {
         }
         if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
         else if head > 4096 { items.removeFirst(head); head = 0 }
-        if head < items.count { condition.signal() }   // more work: wake another connection
+        wakeAnother = head < items.count && waiting > 0
         return .batch(batch)
     }
 
