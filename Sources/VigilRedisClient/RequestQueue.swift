@@ -1,62 +1,137 @@
 import Foundation
+import Synchronization
 
 /// The pool's queue: callers push requests, connection threads take them in batches (so
 /// concurrent calls share writes: automatic pipelining). A blocking request travels alone.
-final class RequestQueue: @unchecked Sendable {
+///
+/// The hot path avoids sleeping and waking threads: the requests sit under an inline `Mutex`
+/// (it spins briefly before parking, so a caller and a connection thread meeting on it rarely
+/// sleep), each idle connection thread waits on its own semaphore, and a push wakes one only
+/// when no other thread is already on its way to the queue (that one takes everything queued
+/// meanwhile, as one batch).
+final class RequestQueue: Sendable {
     /// What `take` found.
     enum Take { case batch([RedisRequest]), timedOut, closed }
 
-    private let condition = NSCondition()
-    /// Backoff sleepers wait here, apart from `condition`, so a push never wakes one instead of a taker.
+    /// One per connection thread: what wakes that thread when it waits idle in `take`.
+    final class Waker: Sendable {
+        fileprivate let semaphore = DispatchSemaphore(value: 0)
+    }
+
+    private struct State {
+        var items: [RedisRequest] = []
+        var head = 0
+        var closed = false
+        /// Threads asleep in `take`, and how many were woken and have not come back for work yet.
+        var idle: [Waker] = []
+        var onTheWay = 0
+
+        var isEmpty: Bool { head == items.count }
+
+        /// An idle thread to wake, unless one is on its way already.
+        mutating func wakeOne() -> Waker? {
+            guard onTheWay == 0, let waker = idle.popLast() else { return nil }
+            onTheWay += 1
+            return waker
+        }
+
+        /// Up to `maxCommands` commands' worth from the head; a blocking request only alone
+        /// (and never when `blockingAllowed` is false).
+        mutating func takeBatch(maxCommands: Int, blockingAllowed: Bool) -> [RedisRequest] {
+            var batch: [RedisRequest] = []
+            var commands = 0
+            while head < items.count {
+                let next = items[head]
+                if next.blockingSeconds != nil && (!batch.isEmpty || !blockingAllowed) { break }
+                if !batch.isEmpty && commands + next.commands.count > maxCommands { break }
+                batch.append(next); commands += next.commands.count; head += 1
+                if next.blockingSeconds != nil { break }
+            }
+            if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+            else if head > 4096 { items.removeFirst(head); head = 0 }
+            return batch
+        }
+    }
+
+    private let state = Mutex(State())
+    /// Backoff sleepers wait here, so a push never wakes one instead of a taker.
     private let sleepers = NSCondition()
-    private var items: [RedisRequest] = []
-    private var head = 0
-    private var closed = false
-    /// Connection threads waiting in `take`: a push only signals when one waits, and signals
-    /// after unlocking, so the woken thread does not block at once on the lock the pusher holds.
-    private var waiting = 0
+    /// How long a connection thread that found the queue empty lets other threads run (the
+    /// callers whose replies it just delivered usually queue their next request within
+    /// microseconds) before it goes to sleep: a sleep and its wake-up cost more.
+    private static let spinNanoseconds: UInt64 = 50_000
 
     /// Queues `request`; false once the queue is closed.
     func push(_ request: RedisRequest) -> Bool {
-        condition.lock()
-        guard !closed else { condition.unlock(); return false }
-        items.append(request)
-        let wake = waiting > 0
-        condition.unlock()
-        if wake { condition.signal() }
-        return true
+        let (accepted, waker) = state.withLock { state -> (Bool, Waker?) in
+            guard !state.closed else { return (false, nil) }
+            state.items.append(request)
+            return (true, state.wakeOne())
+        }
+        waker?.semaphore.signal()
+        return accepted
     }
 
     /// Waits up to `timeout` seconds (nil: forever) for requests and takes up to `maxCommands`
-    /// commands' worth; a blocking request is taken alone, ending a batch before it.
-    func take(maxCommands: Int, timeout: Double?) -> Take {
-        condition.lock()
-        var wakeAnother = false
-        defer {
-            condition.unlock()
-            if wakeAnother { condition.signal() }   // more work: wake another connection
+    /// commands' worth; a blocking request is taken alone, ending a batch before it. `waker`
+    /// is the calling thread's own.
+    func take(maxCommands: Int, timeout: Double?, waker: Waker) -> Take {
+        enum Step { case batch([RedisRequest], Waker?), closed, spin, sleep }
+        let deadline = timeout.map { DispatchTime.now() + $0 }
+        var spun = false
+        while true {
+            let step = state.withLock { state -> Step in
+                if !state.isEmpty {
+                    let batch = state.takeBatch(maxCommands: maxCommands, blockingAllowed: true)
+                    return .batch(batch, state.isEmpty ? nil : state.wakeOne())   // more work: wake another
+                }
+                if state.closed { return .closed }
+                if !spun { return .spin }
+                state.idle.append(waker)
+                return .sleep
+            }
+            switch step {
+            case .closed: return .closed
+            case .batch(let batch, let other): other?.semaphore.signal(); return .batch(batch)
+            case .spin: spun = true; spinBriefly()
+            case .sleep:
+                if let deadline, waker.semaphore.wait(timeout: deadline) == .timedOut {
+                    // Still on the idle list: nobody woke us, the time is up. Otherwise a push
+                    // took us off it and its signal is on its way: take that and look again.
+                    let timedOut = state.withLock { state -> Bool in
+                        guard let i = state.idle.firstIndex(where: { $0 === waker }) else { return false }
+                        state.idle.remove(at: i)
+                        return true
+                    }
+                    if timedOut { return isClosed ? .closed : .timedOut }
+                    waker.semaphore.wait()
+                } else if deadline == nil {
+                    waker.semaphore.wait()
+                }
+                state.withLock { $0.onTheWay = max(0, $0.onTheWay - 1) }
+            }
         }
-        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
-        while head == items.count && !closed {
-            waiting += 1
-            let signalled = deadline.map { condition.wait(until: $0) } ?? { condition.wait(); return true }()
-            waiting -= 1
-            if !signalled && head == items.count { return closed ? .closed : .timedOut }
+    }
+
+    /// Yields to other threads until something is queued or `spinNanoseconds` passed.
+    private func spinBriefly() {
+        let start = DispatchTime.now().uptimeNanoseconds
+        repeat {
+            sched_yield()
+        } while state.withLock({ $0.isEmpty && !$0.closed })
+            && DispatchTime.now().uptimeNanoseconds - start < Self.spinNanoseconds
+    }
+
+    /// What a busy connection may add behind the commands it already has in flight (up to
+    /// `maxCommands`), without waiting, just before it waits for their replies; never a blocking
+    /// request (that one waits for a connection of its own). Pushes still wake an idle
+    /// connection too, so what a slow command holds up is at most what was queued at that instant.
+    func topUp(maxCommands: Int) -> [RedisRequest] {
+        guard maxCommands > 0 else { return [] }
+        return state.withLock { state in
+            guard !state.closed, !state.isEmpty else { return [] }
+            return state.takeBatch(maxCommands: maxCommands, blockingAllowed: false)
         }
-        if head == items.count { return .closed }
-        var batch: [RedisRequest] = []
-        var commands = 0
-        while head < items.count {
-            let next = items[head]
-            if next.blockingSeconds != nil && !batch.isEmpty { break }
-            if !batch.isEmpty && commands + next.commands.count > maxCommands { break }
-            batch.append(next); commands += next.commands.count; head += 1
-            if next.blockingSeconds != nil { break }
-        }
-        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
-        else if head > 4096 { items.removeFirst(head); head = 0 }
-        wakeAnother = head < items.count && waiting > 0
-        return .batch(batch)
     }
 
     /// Sleeps up to `seconds`, returning early (true) when the queue is closed. For backoff waits.
@@ -68,16 +143,20 @@ final class RequestQueue: @unchecked Sendable {
     }
 
     /// True once closed.
-    var isClosed: Bool { condition.lock(); defer { condition.unlock() }; return closed }
+    var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Closes the queue, wakes every thread and returns the requests that never started.
     func close() -> [RedisRequest] {
-        condition.lock()
-        closed = true
-        let left = Array(items[head...])
-        items = []; head = 0
-        condition.broadcast()
-        condition.unlock()
+        let (left, wakers) = state.withLock { state -> ([RedisRequest], [Waker]) in
+            state.closed = true
+            let left = Array(state.items[state.head...])
+            state.items = []; state.head = 0
+            let wakers = state.idle
+            state.idle = []
+            state.onTheWay += wakers.count
+            return (left, wakers)
+        }
+        wakers.forEach { $0.semaphore.signal() }
         sleepers.lock(); sleepers.broadcast(); sleepers.unlock()
         return left
     }
