@@ -30,7 +30,7 @@ final class RequestQueue: Sendable {
 
         /// An idle thread to wake, unless one is on its way already.
         mutating func wakeOne() -> Waker? {
-            guard onTheWay == 0, let waker = idle.popLast() else { return nil }
+            guard onTheWay < 8, let waker = idle.popLast() else { return nil }
             onTheWay += 1
             return waker
         }
@@ -59,7 +59,7 @@ final class RequestQueue: Sendable {
     /// How long a connection thread that found the queue empty lets other threads run (the
     /// callers whose replies it just delivered usually queue their next request within
     /// microseconds) before it goes to sleep: a sleep and its wake-up cost more.
-    private static let spinNanoseconds: UInt64 = 50_000
+    private static let spinNanoseconds: UInt64 = 200_000
 
     /// Queues `request`; false once the queue is closed.
     func push(_ request: RedisRequest) -> Bool {
