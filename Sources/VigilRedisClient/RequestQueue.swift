@@ -54,6 +54,8 @@ final class RequestQueue: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Requests queued (changed under the lock, read without it while spinning).
+    private let queued = Atomic<Int>(0)
     /// Backoff sleepers wait here, so a push never wakes one instead of a taker.
     private let sleepers = NSCondition()
     /// How long a connection thread that found the queue empty lets other threads run (the
@@ -66,6 +68,7 @@ final class RequestQueue: Sendable {
         let (accepted, waker) = state.withLock { state -> (Bool, Waker?) in
             guard !state.closed else { return (false, nil) }
             state.items.append(request)
+            queued.add(1, ordering: .relaxed)
             return (true, state.wakeOne())
         }
         waker?.semaphore.signal()
@@ -83,6 +86,7 @@ final class RequestQueue: Sendable {
             let step = state.withLock { state -> Step in
                 if !state.isEmpty {
                     let batch = state.takeBatch(maxCommands: maxCommands, blockingAllowed: true)
+                    queued.subtract(batch.count, ordering: .relaxed)
                     return .batch(batch, state.isEmpty ? nil : state.wakeOne())   // more work: wake another
                 }
                 if state.closed { return .closed }
@@ -118,7 +122,7 @@ final class RequestQueue: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         repeat {
             sched_yield()
-        } while state.withLock({ $0.isEmpty && !$0.closed })
+        } while queued.load(ordering: .relaxed) == 0
             && DispatchTime.now().uptimeNanoseconds - start < Self.spinNanoseconds
     }
 
@@ -130,7 +134,9 @@ final class RequestQueue: Sendable {
         guard maxCommands > 0 else { return [] }
         return state.withLock { state in
             guard !state.closed, !state.isEmpty else { return [] }
-            return state.takeBatch(maxCommands: maxCommands, blockingAllowed: false)
+            let batch = state.takeBatch(maxCommands: maxCommands, blockingAllowed: false)
+            queued.subtract(batch.count, ordering: .relaxed)
+            return batch
         }
     }
 
@@ -151,6 +157,7 @@ final class RequestQueue: Sendable {
             state.closed = true
             let left = Array(state.items[state.head...])
             state.items = []; state.head = 0
+            queued.store(0, ordering: .relaxed)
             let wakers = state.idle
             state.idle = []
             state.onTheWay += wakers.count
