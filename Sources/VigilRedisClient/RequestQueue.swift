@@ -6,9 +6,9 @@ import Synchronization
 ///
 /// The hot path avoids sleeping and waking threads: the requests sit under an inline `Mutex`
 /// (it spins briefly before parking, so a caller and a connection thread meeting on it rarely
-/// sleep), each idle connection thread waits on its own semaphore, and a push wakes one only
-/// when no other thread is already on its way to the queue (that one takes everything queued
-/// meanwhile, as one batch).
+/// sleep), an idle connection thread first yields for a moment and then waits on its own
+/// semaphore, a push wakes one idle thread (a woken thread takes everything queued meanwhile,
+/// as one batch), and a busy connection tops up its pipeline without sleeping at all.
 final class RequestQueue: Sendable {
     /// What `take` found.
     enum Take { case batch([RedisRequest]), timedOut, closed }
@@ -25,12 +25,21 @@ final class RequestQueue: Sendable {
         /// Threads asleep in `take`, and how many were woken and have not come back for work yet.
         var idle: [Waker] = []
         var onTheWay = 0
+        /// Commands and blocking requests in `items[head...]`, so taking everything is one swap.
+        var commands = 0
+        var blocking = 0
+
+        mutating func append(_ request: RedisRequest) {
+            items.append(request)
+            commands += request.commands.count
+            if request.blockingSeconds != nil { blocking += 1 }
+        }
 
         var isEmpty: Bool { head == items.count }
 
-        /// An idle thread to wake, unless one is on its way already.
+        /// An idle thread to wake, unless `maxOnTheWay` are on their way already.
         mutating func wakeOne() -> Waker? {
-            guard onTheWay < 8, let waker = idle.popLast() else { return nil }
+            guard onTheWay < RequestQueue.maxOnTheWay, let waker = idle.popLast() else { return nil }
             onTheWay += 1
             return waker
         }
@@ -38,6 +47,11 @@ final class RequestQueue: Sendable {
         /// Up to `maxCommands` commands' worth from the head; a blocking request only alone
         /// (and never when `blockingAllowed` is false).
         mutating func takeBatch(maxCommands: Int, blockingAllowed: Bool) -> [RedisRequest] {
+            if head == 0 && blocking == 0 && commands <= maxCommands {
+                // The usual case under load: everything queued fits in one batch.
+                defer { items = []; commands = 0 }
+                return items
+            }
             var batch: [RedisRequest] = []
             var commands = 0
             while head < items.count {
@@ -45,7 +59,8 @@ final class RequestQueue: Sendable {
                 if next.blockingSeconds != nil && (!batch.isEmpty || !blockingAllowed) { break }
                 if !batch.isEmpty && commands + next.commands.count > maxCommands { break }
                 batch.append(next); commands += next.commands.count; head += 1
-                if next.blockingSeconds != nil { break }
+                self.commands -= next.commands.count
+                if next.blockingSeconds != nil { self.blocking -= 1; break }
             }
             if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
             else if head > 4096 { items.removeFirst(head); head = 0 }
@@ -62,12 +77,14 @@ final class RequestQueue: Sendable {
     /// callers whose replies it just delivered usually queue their next request within
     /// microseconds) before it goes to sleep: a sleep and its wake-up cost more.
     private static let spinNanoseconds: UInt64 = 200_000
+    /// At most this many woken threads on their way to the queue at once.
+    fileprivate static let maxOnTheWay = 8
 
     /// Queues `request`; false once the queue is closed.
     func push(_ request: RedisRequest) -> Bool {
         let (accepted, waker) = state.withLock { state -> (Bool, Waker?) in
             guard !state.closed else { return (false, nil) }
-            state.items.append(request)
+            state.append(request)
             queued.add(1, ordering: .relaxed)
             return (true, state.wakeOne())
         }
@@ -156,7 +173,7 @@ final class RequestQueue: Sendable {
         let (left, wakers) = state.withLock { state -> ([RedisRequest], [Waker]) in
             state.closed = true
             let left = Array(state.items[state.head...])
-            state.items = []; state.head = 0
+            state.items = []; state.head = 0; state.commands = 0; state.blocking = 0
             queued.store(0, ordering: .relaxed)
             let wakers = state.idle
             state.idle = []
