@@ -56,6 +56,18 @@ extension RedisConnection {
         }
     }
 
+    /// The next reply if hiredis has already read all of it, without touching the socket; nil
+    /// when more bytes must arrive first (then `readReply(operation:)` flushes and waits).
+    public func bufferedReply() throws -> RedisReply? {
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReplyFromReader(context, &raw) == REDIS_OK else {
+            throw RedisError(operation: "read", message: Self.contextError(context), connectionLost: true)
+        }
+        guard let raw else { return nil }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
     /// True when the server closed this idle connection (or sent something unasked): a restarted
     /// server leaves such sockets behind. Checked before reusing a pooled connection, so a command
     /// is never written into a dead socket. Only meaningful when no reply is outstanding.

@@ -11,6 +11,8 @@ final class PoolConnection: @unchecked Sendable {
     private let configuration: RedisConfiguration
     private let connector: RedisConnector
     private let queue: RequestQueue
+    /// Wakes this connection's thread when it waits idle for requests.
+    private let waker = RequestQueue.Waker()
     private var logger: Logger
     /// Owned by the thread.
     private var connection: RedisConnection?
@@ -59,7 +61,7 @@ final class PoolConnection: @unchecked Sendable {
         let health = configuration.healthCheckInterval?.seconds
         while true {
             let idle = Double(DispatchTime.now().uptimeNanoseconds - lastActivity) / 1e9
-            switch queue.take(maxCommands: configuration.maxPipelineLength, timeout: health.map { max(0.001, $0 - idle) }) {
+            switch queue.take(maxCommands: configuration.maxPipelineLength, timeout: health.map { max(0.001, $0 - idle) }, waker: waker) {
             case .closed: return
             case .timedOut: healthCheck()
             case .batch(let requests): run(requests)
@@ -78,6 +80,10 @@ final class PoolConnection: @unchecked Sendable {
         return fresh
     }
 
+    /// Writes `requests` and reads their replies in order. While replies are still due and the
+    /// socket has nothing more to read yet, it adds what callers queued meanwhile (`topUp`)
+    /// behind them, so a busy connection keeps its pipeline full instead of going back to sleep
+    /// on the queue between batches.
     private func run(_ requests: [RedisRequest]) {
         defer { lastActivity = DispatchTime.now().uptimeNanoseconds }
         let conn: RedisConnection
@@ -85,7 +91,7 @@ final class PoolConnection: @unchecked Sendable {
             requests.forEach { $0.complete(.failure(error)) }
             return
         }
-        let live = requests.filter { $0.start(on: conn) }
+        var live = requests.filter { $0.start(on: conn) }
         guard !live.isEmpty else { return }
         let blocking = live.count == 1 ? live[0].blockingSeconds : nil
         if blocking != nil { setBlocking(conn) }
@@ -98,13 +104,30 @@ final class PoolConnection: @unchecked Sendable {
         var next = 0
         do {
             try conn.append(commands: live.count == 1 ? live[0].commands : live.flatMap(\.commands))
+            var inFlight = live.reduce(0) { $0 + $1.commands.count }
+            var replies: [RedisReply] = []
             while next < live.count {
                 let request = live[next]
-                var replies: [RedisReply] = []
-                replies.reserveCapacity(request.commands.count)
-                for _ in request.commands { replies.append(try conn.readReply(operation: request.name)) }
+                var reply = try conn.bufferedReply()
+                if reply == nil {
+                    if blocking == nil {
+                        let more = queue.topUp(maxCommands: configuration.maxPipelineLength - inFlight).filter { $0.start(on: conn) }
+                        if !more.isEmpty {
+                            live += more
+                            inFlight += more.reduce(0) { $0 + $1.commands.count }
+                            try conn.append(commands: more.count == 1 ? more[0].commands : more.flatMap(\.commands))
+                        }
+                    }
+                    reply = try conn.readReply(operation: request.name)
+                }
+                if replies.isEmpty { replies.reserveCapacity(request.commands.count) }
+                replies.append(reply!)
+                guard replies.count == request.commands.count else { continue }
                 request.complete(.success(replies))
+                replies = []
+                inFlight -= request.commands.count
                 next += 1
+                if next >= 1024 { live.removeFirst(next); next = 0 }
             }
             if blocking != nil { conn.setTimeout(seconds: configuration.commandTimeout.seconds) }
         } catch {

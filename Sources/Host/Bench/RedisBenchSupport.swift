@@ -40,6 +40,7 @@ final class ReceiptCounter: @unchecked Sendable {
     private let connection: RedisConnection
     private let lock = NSCondition()
     private var count = 0
+    private var target = Int.max
 
     init(configuration: RedisConfiguration, channel: String) throws {
         connection = try RedisConnection(host: configuration.host, port: configuration.port, database: configuration.database,
@@ -48,7 +49,9 @@ final class ReceiptCounter: @unchecked Sendable {
         let thread = Thread { [self] in
             while case .reply(let reply)? = try? connection.readReply(timeout: 60) {
                 if case .array(let parts) = reply, parts.first == .string("message") {
-                    lock.lock(); count += 1; lock.broadcast(); lock.unlock()
+                    // Wakes the waiter only once its count is reached, not for every message
+                    // (this thread shares the CPUs with the client under test).
+                    lock.lock(); count += 1; if count >= target { lock.broadcast() }; lock.unlock()
                 }
             }
         }
@@ -58,6 +61,7 @@ final class ReceiptCounter: @unchecked Sendable {
     /// Waits until `expected` messages arrived or `timeout` seconds passed without a new one.
     func wait(for expected: Int, timeout: Double) -> Int {
         lock.lock(); defer { lock.unlock() }
+        target = expected
         while count < expected {
             let before = count
             if !lock.wait(until: Date(timeIntervalSinceNow: timeout)) && count == before { break }
