@@ -101,6 +101,13 @@ public final class RedisConnection {
         _ = redisSetTimeout(context, tv)
     }
 
+    /// Wakes a thread blocked in `readReply` on this connection from another thread: shuts the
+    /// socket down, so the read fails with `connectionLost` and the connection is done for. The only
+    /// method that may be called from a thread other than the owner's.
+    public func interrupt() {
+        _ = shutdown(context.pointee.fd, Int32(SHUT_RDWR))
+    }
+
     private func expectOK(_ reply: RedisReply, _ operation: String) throws {
         if case .error(let message) = reply {
             throw RedisError(operation: operation, message: message, connectionLost: false)

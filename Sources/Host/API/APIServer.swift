@@ -1,6 +1,7 @@
 import Foundation
 import HostMetrics
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 
 /// The REST API (Hummingbird 2): the seed's event endpoints, status, metrics and OpenAPI.
@@ -13,6 +14,10 @@ package enum APIServer {
         /// When set, every /api route requires `Authorization: Bearer <token>`.
         var token: String?
         var version = VigilVersion.current
+        /// The Redis channel the live feed (`/api/events/live`) subscribes to (`REDIS_CHANNEL_NAME`).
+        package var channel = "events"
+        /// The most bytes of events that may wait for one live client before it is dropped (1008).
+        package var liveBufferBytes = 1 << 20
 
         package init(host: String = "0.0.0.0", port: Int = 8069, snapshotsDir: String, token: String? = nil) {
             self.host = host; self.port = port; self.snapshotsDir = snapshotsDir; self.token = token
@@ -28,18 +33,35 @@ package enum APIServer {
         EventsController(repository: repository, snapshotsDir: options.snapshotsDir).addRoutes(to: router.group("api"))
         router.get("/", use: StatusController(repository: repository, view: view, version: options.version).status)
         router.get("/metrics", use: MetricsController(metrics: metrics, view: view).scrape)
+        LiveController.addFallback(to: router)
+        router.get("/ui", use: PageController().page)
         router.get("/openapi.json", use: OpenAPIController(repository: repository, version: options.version,
                                                            bearerToken: options.token?.isEmpty == false).document)
         return router
     }
 
-    /// The application, a Service for the ServiceGroup. `onRunning` gets the bound port.
+    /// The WebSocket routes (`/api/events/live`), behind the same token as /api.
+    static func buildLiveRouter(options: Options, repository: EventRepository, hub: LiveHub) -> Hummingbird.Router<LiveRequestContext> {
+        let router = Hummingbird.Router(context: LiveRequestContext.self)
+        if let token = options.token, !token.isEmpty { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
+        LiveController(hub: hub, repository: repository, limitBytes: options.liveBufferBytes).addRoutes(to: router)
+        return router
+    }
+
+    /// The application, a Service for the ServiceGroup. `onRunning` gets the bound port. `hub` feeds
+    /// the live WebSocket (one made from `view.redis` and `options.channel` when not given).
     package static func build(options: Options, pool: DatabasePool, view: ServiceView, metrics: VigilMetrics, logger: Logger,
-                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = buildRouter(options: options, repository: EventRepository(pool: pool), view: view, metrics: metrics)
+                              hub: LiveHub? = nil,
+                              onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let repository = EventRepository(pool: pool)
+        let router = buildRouter(options: options, repository: repository, view: view, metrics: metrics)
         var apiLogger = logger
         apiLogger[metadataKey: "component"] = "api"
+        let hub = hub ?? LiveHub(address: view.redis, channel: options.channel, logger: apiLogger)
+        let live = buildLiveRouter(options: options, repository: repository, hub: hub)
         return Application(router: router,
+                           server: .http1WebSocketUpgrade(webSocketRouter: live,
+                                                          configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
                            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "vigil"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
                            logger: apiLogger)
