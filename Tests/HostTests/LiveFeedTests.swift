@@ -85,10 +85,11 @@ final class LiveFeedTests: XCTestCase {
         let stored = try f.rows(cameraPrefix: cam)
         let since = stored[99].id
         // Events keep coming while the client connects and replays.
+        let live = try RouterFixture(channel: f.channel)
         let producer = Thread {
-            f.router.start()
-            for i in 700..<1300 { _ = f.router.submit(f.event(cam, i)); if i % 20 == 0 { usleep(2000) } }
-            f.router.shutdown()
+            live.router.start()
+            for i in 700..<1300 { _ = live.router.submit(live.event(cam, i)); if i % 20 == 0 { usleep(2000) } }
+            live.router.shutdown()
         }
         producer.start()
         let ws = try RawWebSocket(port: api.port, path: "/api/events/live?camera_id=\(cam)&since_id=\(since)")
@@ -104,9 +105,17 @@ final class LiveFeedTests: XCTestCase {
 
     func testTokenIsRequiredWhenSet() async throws {
         let api = try await APIFixture(token: "s3cret-token")
-        XCTAssertEqual(try RawWebSocket(port: api.port, path: "/api/events/live").status, 401)
-        XCTAssertEqual(try RawWebSocket(port: api.port, path: "/api/events/live?token=wrong").status, 401)
-        XCTAssertEqual(try RawWebSocket(port: api.port, path: "/api/events/live?token=s3cret-token").status, 101)
+        for path in ["/api/events/live", "/api/events/live?token=wrong", "/api/events/live?token=s3cret-token-and-more"] {
+            let ws = try RawWebSocket(port: api.port, path: path)
+            guard case .close(let code, let reason)? = ws.read() else { XCTFail("\(path): expected a close"); continue }
+            XCTAssertEqual(code, 4401, path)
+            XCTAssertTrue(reason.hasPrefix("token:"), reason)
+        }
+        XCTAssertEqual(api.hub.clientCount, 0, "refused clients never join the feed")
+        let good = try RawWebSocket(port: api.port, path: "/api/events/live?token=s3cret-token")
+        XCTAssertEqual(good.status, 101)
+        waitJoined(api, 1)
+        XCTAssertNil(good.read(timeout: 0.3), "the right token is not closed")
         let plain = try await api.json("/api/events/live")
         XCTAssertEqual(plain.status, 401)
         XCTAssertEqual(plain.value["error"]?.stringValue?.hasPrefix("token:"), true)
@@ -119,7 +128,7 @@ final class LiveFeedTests: XCTestCase {
 
     func testClientThatNeverReadsIsDroppedAndMemoryStaysBounded() async throws {
         let channel = "live-slow-\(UUID().uuidString.prefix(6))"
-        let limit = 64 * 1024
+        let limit = 256 * 1024
         let api = try await APIFixture(liveChannel: channel, liveBufferBytes: limit)
         let slow = try RawWebSocket(port: api.port, path: "/api/events/live", receiveBuffer: 4096)
         let fast = try RawWebSocket(port: api.port, path: "/api/events/live")
@@ -133,11 +142,14 @@ final class LiveFeedTests: XCTestCase {
             while ids.count < count, case .text(let t)? = fast.read(timeout: 20) { ids.append(try! JSONValue(parsing: t)["id"]!.intValue!) }
             return ids
         }
-        for start in stride(from: 0, to: count, by: 500) {
-            _ = try redis.pipeline((start..<start + 500).map { ["PUBLISH", channel, synthetic(id: $0 + 1, camera: "slow", padding: 1900)] })
+        for start in stride(from: 0, to: count, by: 20) {
+            _ = try redis.pipeline((start..<start + 20).map { ["PUBLISH", channel, synthetic(id: $0 + 1, camera: "slow", padding: 1900)] })
+            // Paced to what the fast client takes (it too is dropped past 256 KB), not to the slow one.
+            while fast.received < start - 20, !fast.closed { usleep(200) }
         }
         let ids = await reader.value
-        XCTAssertEqual(ids, Array(1...count), "the fast client gets every event, not slowed by the slow one")
+        XCTAssertEqual(ids.count, count, "the fast client gets every event, not slowed by the slow one")
+        XCTAssertTrue(ids == Array(1...count), "in order")
         XCTAssertEqual(api.hub.stats.dropped, 1, "the slow client is dropped")
         XCTAssertTrue(slow.drainUntilClosed(timeout: 10), "the server ends the slow client's connection")
         let grown = Self.residentMB() - before

@@ -2,7 +2,7 @@ import Foundation
 
 /// A minimal blocking WebSocket client over a plain socket, for tests that need control a
 /// library client hides: a client that never reads, hundreds at once, the exact close code.
-final class RawWebSocket {
+final class RawWebSocket: @unchecked Sendable {
     enum Message: Equatable {
         case text(String)
         case close(code: Int, reason: String)
@@ -11,6 +11,13 @@ final class RawWebSocket {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var position = 0
+    private let counts = NSLock()
+    private var textCount = 0
+    private var ended = false
+    /// Text messages read so far, and whether a close or EOF was read (readable from other threads).
+    var received: Int { counts.lock(); defer { counts.unlock() }; return textCount }
+    var closed: Bool { counts.lock(); defer { counts.unlock() }; return ended }
+
     /// The HTTP status of the handshake (101 when upgraded).
     private(set) var status = 0
 
@@ -50,6 +57,18 @@ final class RawWebSocket {
 
     /// The next text or close message (pings are answered, pongs skipped); nil on timeout or EOF.
     func read(timeout: Double = 5) -> Message? {
+        let message = readMessage(timeout: timeout)
+        counts.lock()
+        switch message {
+        case .text?: textCount += 1
+        case .close?: ended = true
+        case nil: break
+        }
+        counts.unlock()
+        return message
+    }
+
+    private func readMessage(timeout: Double) -> Message? {
         setTimeout(timeout)
         while true {
             guard let b0 = readByte(), let b1 = readByte() else { return nil }

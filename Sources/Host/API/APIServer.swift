@@ -40,11 +40,11 @@ package enum APIServer {
         return router
     }
 
-    /// The WebSocket routes (`/api/events/live`), behind the same token as /api.
+    /// The WebSocket routes (`/api/events/live`); the token is checked once upgraded (close code 4401).
     static func buildLiveRouter(options: Options, repository: EventRepository, hub: LiveHub) -> Hummingbird.Router<LiveRequestContext> {
         let router = Hummingbird.Router(context: LiveRequestContext.self)
-        if let token = options.token, !token.isEmpty { router.middlewares.add(BearerTokenMiddleware(token: Array(token.utf8))) }
-        LiveController(hub: hub, repository: repository, limitBytes: options.liveBufferBytes).addRoutes(to: router)
+        let token = options.token.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        LiveController(hub: hub, repository: repository, limitBytes: options.liveBufferBytes, token: token).addRoutes(to: router)
         return router
     }
 
@@ -61,7 +61,7 @@ package enum APIServer {
         let live = buildLiveRouter(options: options, repository: repository, hub: hub)
         return Application(router: router,
                            server: .http1WebSocketUpgrade(webSocketRouter: live,
-                                                          configuration: .init(ws: .init(maxFrameSize: 1 << 20))),
+                                                          configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2)))),
                            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "vigil"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
                            logger: apiLogger)

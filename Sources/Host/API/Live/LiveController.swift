@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
 
 /// `GET /api/events/live`: the WebSocket feed of events as they are published, one published
 /// JSON event per text message. Query parameters `camera_id` and `event_type` filter it;
@@ -11,13 +13,19 @@ import NIOCore
 /// registered with the hub (whose subscription is in place) before the query, live events wait
 /// in its mailbox meanwhile, and those with ids up to the last replayed are skipped.
 ///
-/// Close codes: 1000 when vigil shuts down, 1008 when the client fell `limitBytes` behind
+/// A bad parameter refuses the handshake (400); a missing or wrong token (when `API_TOKEN` is set)
+/// is told after the upgrade, by close code 4401, since a browser sees no HTTP status.
+/// Close codes: 1000 when vigil shuts down, 4401 for the token, 1008 when the client fell `limitBytes` behind
 /// (a slow client is dropped, never allowed to slow the others) or `since_id` is too far back.
 struct LiveController: Sendable {
     let hub: LiveHub
     let repository: EventRepository
     /// The most bytes of events that may wait for one client.
     let limitBytes: Int
+    /// `API_TOKEN`, when set.
+    let token: [UInt8]?
+    /// The close code for a missing or wrong token (a browser sees close codes, not HTTP statuses).
+    static let unauthorized = WebSocketErrorCode(codeNumber: 4401)
     /// The most events a `since_id` replay sends.
     static let maxReplay = 10_000
     /// How long a dropped client gets to take its close frame before the connection is cut.
@@ -29,6 +37,10 @@ struct LiveController: Sendable {
             _ = try LiveController.filter(request.uri.queryParameters)
             return .upgrade([:])
         }, onUpgrade: { inbound, outbound, context in
+            if let token, !BearerTokenMiddleware<LiveRequestContext>.authorized(context.request, token: token) {
+                try await outbound.close(Self.unauthorized, reason: "token: expected ?token=<API_TOKEN> or Authorization: Bearer <API_TOKEN>")
+                return
+            }
             let filter = try LiveController.filter(context.request.uri.queryParameters)
             try await serve(filter: filter, inbound: inbound, outbound: outbound, channel: context.requestContext.channel,
                             logger: context.logger)
@@ -65,7 +77,9 @@ struct LiveController: Sendable {
             logger.warning("Live client joins while Redis is unreachable; it gets events once the feed resubscribes")
         }
         var closeReason: String?
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        // vigil stopping: end the feed, so that the library's close (1000) follows.
+        try await withGracefulShutdownHandler {
+          try await withThrowingTaskGroup(of: Void.self) { group in
             // The client's own messages are not used; reading them notices when it leaves.
             group.addTask {
                 for try await _ in inbound {}
@@ -79,6 +93,9 @@ struct LiveController: Sendable {
             }
             client.finish()
             group.cancelAll()
+          }
+        } onGracefulShutdown: {
+            client.finish()
         }
         if client.overflowed { closeReason = "slow client: more than \(limitBytes) bytes of events waiting" }
         if let closeReason {
