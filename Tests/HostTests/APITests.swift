@@ -232,7 +232,8 @@ final class APITests: XCTestCase {
         let spec = try await api.json("/openapi.json")
         XCTAssertEqual(spec.value["openapi"]?.stringValue, "3.0.3")
         let paths = Set(spec.value["paths"]?.objectValue?.map(\.key) ?? [])
-        XCTAssertEqual(paths, ["/api/events", "/api/events/stats", "/api/events/{id}", "/api/events/{id}/snapshot", "/", "/metrics", "/openapi.json"])
+        XCTAssertEqual(paths, ["/api/events", "/api/events/stats", "/api/events/{id}", "/api/events/{id}/snapshot", "/api/events/live",
+                               "/ui", "/", "/metrics", "/openapi.json"])
         // Redis gone: 503 and "degraded", with the reason.
         let down = ServiceView(cameras: [], router: nil, sinks: [], redis: RedisAddress(host: "127.0.0.1", port: try freePort(), database: 0))
         let api2 = try await APIFixture(view: down)

@@ -7,7 +7,7 @@ enum PageScript {
     "use strict";
     const $ = s => document.querySelector(s);
     const MAX_ROWS = 300;
-    const V = window.vigil = {ids: new Set(), maxId: 0, shown: 0, dup: 0, latencies: [], ws: null, online: false, opens: 0};
+    const V = window.vigil = {ids: new Set(), maxId: 0, shown: 0, live: 0, dup: 0, latencies: [], ws: null, online: false, opens: 0};
     let token = localStorage.getItem("vigil.token") || "";
     let filter = {camera: "", type: ""};
     let older = null, retry = 500, stats = null, statsTimer = null;
@@ -60,8 +60,9 @@ enum PageScript {
 
     /// Adds an event row in id order (newest first); ignores one already shown.
     function addRow(e, live) {
-      if (V.ids.has(e.id)) { V.dup++; return; }
+      if (V.ids.has(e.id)) { if (live) V.dup++; return; }  // a live duplicate would be the feed's fault
       V.ids.add(e.id); V.shown++;
+      if (live) V.live++;
       if (e.id > V.maxId) V.maxId = e.id;
       const li = document.createElement("li");
       li.className = "row" + (e.snapshot_path ? " has-snap" : "");
@@ -169,6 +170,7 @@ enum PageScript {
       ws.onclose = ev => {
         if (V.ws !== ws) return;  // replaced by a filter change
         setOnline(false);
+        if (ev.code === 4401) { askToken(); return; }
         if (ev.code === 1008 && String(ev.reason).startsWith("since_id")) { setTimeout(start, retry); return; }
         setTimeout(() => { if (V.ws === ws) connect(); }, retry);
         retry = Math.min(retry * 2, 4000);
