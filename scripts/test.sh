@@ -11,6 +11,7 @@ scripts/deps.sh
 python3 -c 'import redis' 2>/dev/null || pip install -q 'redis>=5' 2>&1 | grep -v 'as the .root. user' || true
 command -v schemathesis >/dev/null || pip install -q 'schemathesis>=4,<5' 2>&1 | grep -v 'as the .root. user' || true
 export VIGIL_REQUIRE_SCHEMATHESIS=1
+export VIGIL_REQUIRE_BROWSER=1  # the live page's browser test (Tests/Browser) must run, never skip
 swift build
 log=$(mktemp /tmp/vigil-test-log.XXXXXX)
 status=0
