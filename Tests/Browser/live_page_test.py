@@ -173,8 +173,8 @@ def main():
         driver.set_window_size(1280, 900)
 
         # Latency: 1,000 events published at 100/s, from publish to shown (next frame after insert).
+        opens = driver.execute_script("return vigil.opens")  # read before the change: the reconnect can be quick
         Select(driver.find_element(By.ID, "fCamera")).select_by_value("")
-        opens = driver.execute_script("return vigil.opens")
         wait_for(driver, "the unfiltered feed", f"return vigil.online && vigil.opens > {opens}")
         time.sleep(1)
         r = redis.Redis.from_url(os.environ["REDIS_URL"])
