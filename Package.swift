@@ -11,6 +11,7 @@ let pluginAPI: Target.Dependency = .product(name: "PluginAPI", package: "PluginA
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let hummingbirdWebSocket: Target.Dependency = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // C libraries: one thin module each, wrapped in Swift in one place.
@@ -81,7 +83,7 @@ let package = Package(
         .target(name: "VigilAPI", dependencies: ["VigilConfig", "HostMetrics", "VigilRouter", "VigilPipeline", "VigilSinks",
                                                  "VigilRetention",
                                                  pluginAPI, "VigilPostgres", "VigilRedis", "VigilRedisClient", hummingbird, logging,
-                                                 serviceLifecycle],
+                                                 serviceLifecycle, hummingbirdWebSocket],
                 path: "Sources/Host/API"),
         .target(name: "VigilBench", dependencies: ["VigilSupport", "VigilConfig", "HostMetrics", "VigilPlugins", "VigilRouter",
                                                    "VigilPipeline", "VigilSinks", "VigilAPI", "VigilIsolation", pluginAPI,

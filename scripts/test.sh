@@ -13,6 +13,7 @@ command -v schemathesis >/dev/null || pip install -q 'schemathesis>=4,<5' 2>&1 |
 # onnx: the tracking tests generate small YOLO-layout models with it.
 python3 -c 'import onnx' 2>/dev/null || pip install -q 'onnx>=1.14' 2>&1 | grep -v 'as the .root. user' || true
 export VIGIL_REQUIRE_SCHEMATHESIS=1 VIGIL_REQUIRE_ONNX=1
+export VIGIL_REQUIRE_BROWSER=1  # the live page's browser test (Tests/Browser) must run, never skip
 swift build
 log=$(mktemp /tmp/vigil-test-log.XXXXXX)
 status=0

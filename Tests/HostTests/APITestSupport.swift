@@ -8,6 +8,7 @@ import Logging
 import PluginAPI
 import ServiceLifecycle
 @testable import VigilAPI
+@testable import VigilConfig
 @testable import VigilRouter
 import XCTest
 
@@ -16,12 +17,15 @@ final class APIFixture: @unchecked Sendable {
     let port: Int
     let snapshotsDir: String
     let metrics: VigilMetrics
+    /// The live feed's hub (on `liveChannel` of the test's Redis).
+    let hub: LiveHub
     private let group: ServiceGroup
     private let pool: DatabasePool
     private let task: Task<Void, any Error>
 
     init(token: String? = nil, view: ServiceView = ServiceView(), metrics: VigilMetrics = VigilMetrics(),
-         snapshotsDir: String? = nil, plates: PlateVault? = nil) async throws {
+         snapshotsDir: String? = nil, plates: PlateVault? = nil, liveChannel: String = "events",
+         liveBufferBytes: Int = 1 << 20) async throws {
         self.metrics = metrics
         let services = try TestSupport.services()
         var logger = Logger(label: "api-test")
@@ -30,9 +34,12 @@ final class APIFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: self.snapshotsDir, withIntermediateDirectories: true)
         pool = DatabasePool(url: services.database, size: 2, prepare: EventRepository.prepare)
         let ready = AsyncStream<Int>.makeStream()
-        let app = APIServer.build(
-            options: .init(host: "127.0.0.1", port: 0, snapshotsDir: self.snapshotsDir, token: token, plates: plates),
-            pool: pool, view: view, metrics: metrics, logger: logger, onRunning: { ready.continuation.yield($0) })
+        var options = APIServer.Options(host: "127.0.0.1", port: 0, snapshotsDir: self.snapshotsDir, token: token, plates: plates)
+        options.channel = liveChannel
+        options.liveBufferBytes = liveBufferBytes
+        hub = LiveHub(address: try RedisAddress(url: services.redis), channel: liveChannel, logger: logger)
+        let app = APIServer.build(options: options, pool: pool, view: view, metrics: metrics, logger: logger, hub: hub,
+                                  onRunning: { ready.continuation.yield($0) })
         group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         task = Task { [group] in try await group.run() }
         var it = ready.stream.makeAsyncIterator()

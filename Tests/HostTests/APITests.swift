@@ -238,7 +238,8 @@ final class APITests: XCTestCase {
         let spec = try await api.json("/openapi.json")
         XCTAssertEqual(spec.value["openapi"]?.stringValue, "3.0.3")
         let paths = Set(spec.value["paths"]?.objectValue?.map(\.key) ?? [])
-        XCTAssertEqual(paths, ["/api/events", "/api/events/stats", "/api/events/{id}", "/api/events/{id}/snapshot", "/", "/metrics", "/openapi.json"])
+        XCTAssertEqual(paths, ["/api/events", "/api/events/stats", "/api/events/{id}", "/api/events/{id}/snapshot", "/api/events/live",
+                               "/ui", "/", "/metrics", "/openapi.json"])
         // Redis gone: 503 and "degraded", with the reason.
         let unreachable = RedisClient(configuration: RedisConfiguration(port: try freePort()), logger: Logger(label: "test"))
         try? await unreachable.connect()

@@ -54,7 +54,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let s = path.split(separator: "/", omittingEmptySubsequences: true)
         switch s.count {
         case 0: return true
-        case 1: return s[0] == "metrics" || s[0] == "openapi.json"
+        case 1: return s[0] == "metrics" || s[0] == "openapi.json" || s[0] == "ui"
         case 2: return s[0] == "api" && s[1] == "events"
         case 3: return s[0] == "api" && s[1] == "events"
         case 4: return s[0] == "api" && s[1] == "events" && s[3] == "snapshot"

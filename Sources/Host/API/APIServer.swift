@@ -1,6 +1,7 @@
 import Foundation
 import HostMetrics
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import VigilConfig
 import VigilRouter
@@ -17,6 +18,12 @@ package enum APIServer {
         /// The plate keys: plates are decrypted for requests carrying `token`, redacted when no token is set.
         var plates: PlateVault?
         var version = VigilVersion.current
+        /// The Redis channel the live feed (`/api/events/live`) subscribes to (`REDIS_CHANNEL_NAME`).
+        package var channel = "events"
+        /// The Redis server the live feed subscribes on (nil: the feed has nothing to follow).
+        package var liveRedis: RedisAddress?
+        /// The most bytes of events that may wait for one live client before it is dropped (1008).
+        package var liveBufferBytes = 1 << 20
 
         package init(host: String = "0.0.0.0", port: Int = 8069, snapshotsDir: String, token: String? = nil,
                      plates: PlateVault? = nil) {
@@ -39,19 +46,35 @@ package enum APIServer {
         EventsController(repository: repository, snapshotsDir: options.snapshotsDir).addRoutes(to: router.group("api"))
         router.get("/", use: StatusController(repository: repository, view: view, version: options.version).status)
         router.get("/metrics", use: MetricsController(metrics: metrics, view: view).scrape)
+        LiveController.addFallback(to: router)
+        router.get("/ui", use: PageController().page)
         router.get("/openapi.json", use: OpenAPIController(repository: repository, version: options.version,
                                                            bearerToken: options.token?.isEmpty == false).document)
         return router
     }
 
-    /// The application, a Service for the ServiceGroup. `onRunning` gets the bound port.
+    /// The WebSocket routes (`/api/events/live`); the token is checked once upgraded (close code 4401).
+    static func buildLiveRouter(options: Options, repository: EventRepository, hub: LiveHub) -> Hummingbird.Router<LiveRequestContext> {
+        let router = Hummingbird.Router(context: LiveRequestContext.self)
+        let token = options.token.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        LiveController(hub: hub, repository: repository, limitBytes: options.liveBufferBytes, token: token).addRoutes(to: router)
+        return router
+    }
+
+    /// The application, a Service for the ServiceGroup. `onRunning` gets the bound port. `hub` feeds
+    /// the live WebSocket (one made from `view.redis` and `options.channel` when not given).
     package static func build(options: Options, pool: DatabasePool, view: ServiceView, metrics: VigilMetrics, logger: Logger,
-                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = buildRouter(options: options, repository: EventRepository(pool: pool, plates: options.plateAccess), view: view,
-                                 metrics: metrics)
+                              hub: LiveHub? = nil,
+                              onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let repository = EventRepository(pool: pool, plates: options.plateAccess)
+        let router = buildRouter(options: options, repository: repository, view: view, metrics: metrics)
         var apiLogger = logger
         apiLogger[metadataKey: "component"] = "api"
+        let hub = hub ?? LiveHub(address: options.liveRedis, channel: options.channel, logger: apiLogger)
+        let live = buildLiveRouter(options: options, repository: repository, hub: hub)
         return Application(router: router,
+                           server: .http1WebSocketUpgrade(webSocketRouter: live,
+                                                          configuration: .init(ws: .init(maxFrameSize: 1 << 20, closeTimeout: .seconds(2)))),
                            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "vigil"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
                            logger: apiLogger)

@@ -76,16 +76,27 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api") else { return try await next(request, context) }
-        let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
-        let expected = Array("Bearer ".utf8) + token
-        // Compare in constant time: every byte is looked at whatever the first difference.
-        var diff = given.count ^ expected.count
-        for i in 0..<expected.count { diff |= Int((i < given.count ? given[i] : 0) ^ expected[i]) }
-        guard diff == 0 else {
-            var response = try APIError(.unauthorized, "Authorization: expected Bearer <API_TOKEN>").response(from: request, context: context)
+        guard Self.authorized(request, token: token) else {
+            let expectation = request.uri.path == "/api/events/live"
+                ? "token: expected ?token=<API_TOKEN> or Authorization: Bearer <API_TOKEN>" : "Authorization: expected Bearer <API_TOKEN>"
+            var response = try APIError(.unauthorized, expectation).response(from: request, context: context)
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
         return try await next(request, context)
+    }
+
+    /// Whether `request` carries the token: `Authorization: Bearer <token>`, or for the live feed
+    /// (browsers cannot set headers on a WebSocket) `?token=<token>`. Compared in constant time.
+    static func authorized(_ request: Request, token: [UInt8]) -> Bool {
+        var given = request.headers[.authorization].map { Array($0.utf8) } ?? []
+        if given.isEmpty, request.uri.path == "/api/events/live", let query = request.uri.queryParameters.get("token") {
+            given = Array("Bearer ".utf8) + Array(query.utf8)
+        }
+        let expected = Array("Bearer ".utf8) + token
+        // Every byte is looked at whatever the first difference.
+        var diff = given.count ^ expected.count
+        for i in 0..<expected.count { diff |= Int((i < given.count ? given[i] : 0) ^ expected[i]) }
+        return diff == 0
     }
 }

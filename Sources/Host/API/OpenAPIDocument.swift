@@ -73,6 +73,24 @@ enum OpenAPIDocument {
             "400": {"$ref": "#/components/responses/BadRequest"},
             "404": {"$ref": "#/components/responses/NotFound"}
           }}},
+        "/api/events/live": {"get": {
+          "operationId": "liveEvents", "summary": "WebSocket: events as they are published.",
+          "description": "Connect with Upgrade: websocket (OpenAPI cannot describe the messages). Each text message is one event, exactly the published JSON (schema Event). since_id first replays the matching stored events with larger ids (oldest first, at most 10000), then continues live without a gap or a duplicate. With API_TOKEN set, pass ?token=<API_TOKEN> (browsers cannot set headers on a WebSocket) or the Authorization header; a wrong or missing token is closed with code 4401. Close codes: 1000 vigil stopping; 1008 the client fell 1 MiB behind (it is dropped, never slowing others) or since_id is more than 10000 events back; 4401 token. A bad parameter refuses the handshake with 400. A plain GET without Upgrade gets 426.",
+          "parameters": [
+            {"name": "camera_id", "in": "query", "schema": {"type": "string", "pattern": "@CAMERA_PATTERN@"}},
+            {"name": "event_type", "in": "query", "schema": {"type": "string", "pattern": "^[a-z0-9_.-]{1,50}$"}},
+            {"name": "since_id", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}},
+            {"name": "token", "in": "query", "description": "API_TOKEN, for browsers (WebSocket only).", "schema": {"type": "string"}}
+          ],
+          "responses": {
+            "101": {"description": "Switching protocols: the WebSocket feed."},
+            "@UNAUTHORIZED@"
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "426": {"description": "Not a WebSocket upgrade request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          }}},
+        "/ui": {"get": {
+          "operationId": "livePage", "summary": "The live web page (HTML, no build step).", "security": [],
+          "responses": {"200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
         "/": {"get": {
           "operationId": "status", "summary": "Service status: PostgreSQL, Redis, uptime, cameras, router, sinks.", "security": [],
           "responses": {

@@ -98,9 +98,12 @@ struct RunCommand: AsyncParsableCommand {
         defer { pool.shutdown() }
         let view = ServiceView(cameras: cameras.loops, router: router, sinks: sinks.runners, redis: redis.client,
                                retention: retention)
+        var apiOptions = APIServer.Options(host: settings.apiHost, port: settings.apiPort,
+                                           snapshotsDir: settings.snapshotsDir, token: settings.apiToken, plates: plates)
+        apiOptions.channel = settings.channel  // the live feed subscribes where the router publishes
+        apiOptions.liveRedis = settings.redis
         let api = APIServer.build(
-            options: .init(host: settings.apiHost, port: settings.apiPort,
-                           snapshotsDir: settings.snapshotsDir, token: settings.apiToken, plates: plates),
+            options: apiOptions,
             pool: pool, view: view, metrics: metrics, logger: logger,
             onRunning: { port in logger.info("REST API listening", metadata: ["api.port": "\(port)"]) })
         let group = ServiceGroup(configuration: .init(
