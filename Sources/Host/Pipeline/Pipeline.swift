@@ -19,6 +19,7 @@ package struct Pipeline {
     package var launch = WorkerSupervisor.Launch()
     /// The cache and queues plugins reach through `PluginContext.store` (nil: none).
     package var store: (any SharedStore)?
+    private let workers = SharedWorkers()
 
     package init(config: HostConfig, settings: Settings, plugins: PluginSet, router: Router, logger: Logger) {
         self.config = config; self.settings = settings; self.plugins = plugins; self.router = router; self.logger = logger
@@ -48,12 +49,17 @@ package struct Pipeline {
         }
     }
 
-    /// The workers of `"isolation": "process"` entries, started as cameras ask for them.
+    /// The workers of `"isolation": "process"` entries, started as cameras ask for them: one set for
+    /// the whole pipeline, so file cameras and work-queue cameras naming an entry share its worker.
     private func isolatedPlugins() -> IsolatedPlugins {
+        workers.lock.lock(); defer { workers.lock.unlock() }
+        if let made = workers.plugins { return made }
         var launch = self.launch
         launch.stateRoot = HostConfig.absolute(settings.stateDir)
         launch.snapshotsDir = HostConfig.absolute(settings.snapshotsDir)
-        return IsolatedPlugins(config: config, launch: launch, logger: logger)
+        let made = IsolatedPlugins(config: config, launch: launch, logger: logger)
+        workers.plugins = made
+        return made
     }
 
     /// A camera's detector chain, and the path its events take: rate limit, then (while a work-queue
@@ -127,4 +133,10 @@ final class RateLimiter: @unchecked Sendable {
             return false
         }
     }
+}
+
+/// The pipeline's one `IsolatedPlugins`, made on first use (a class, so copies of the struct share it).
+private final class SharedWorkers: @unchecked Sendable {
+    let lock = NSLock()
+    var plugins: IsolatedPlugins?
 }
