@@ -110,7 +110,7 @@ final class BenchSubscriber: @unchecked Sendable {
 
     init(address: RedisAddress, channel: String, expected: Int) throws {
         connection = try RedisConnection(host: address.host, port: address.port, database: address.database,
-                                         password: address.password)
+                                         password: address.password, username: address.username)
         _ = try connection.command(["SUBSCRIBE", channel])
         connection.setTimeout(seconds: 0)  // block: a hiredis read timeout would end the connection
         self.expected = expected

@@ -9,6 +9,7 @@ import VigilAPI
 import VigilConfig
 import VigilPipeline
 import VigilPlugins
+import VigilRedisClient
 import VigilRetention
 import VigilRouter
 import VigilSinks
@@ -60,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         let database = Database(url: databaseURL, plates: plates)
         await Self.migrate(database, logger: logger)
         // One Redis client for the cache, work queues, health and plugins' store (the publisher keeps its own connection).
-        let redis = RedisService(client: RedisService.client(for: settings.redis, logger: logger), logger: logger)
+        let redis = RedisService(client: RedisClient(configuration: settings.redisClient, logger: logger), logger: logger)
         let store = RedisSharedStore(client: redis.client)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
                                                             logger: logger, stats: stats, store: store),

@@ -1,4 +1,5 @@
 import Foundation
+import VigilRedisClient
 
 /// The host's settings: every environment variable vigil reads, parsed and checked here and only
 /// here, from the process environment and `.env` (the environment wins). A bad value is an error
@@ -9,6 +10,9 @@ package struct Settings: Sendable {
     package var databaseURL: String?
     /// Redis address (`REDIS_URL`, or `REDIS_HOST`/`REDIS_PORT`/`REDIS_DB`/`REDIS_PASSWORD`).
     package var redis: RedisAddress
+    /// The host's Redis client settings (`REDIS_URL`/`REDIS_HOST`…, `REDIS_USERNAME`, `REDIS_POOL_SIZE`,
+    /// timeouts, retries, keepalive, health checks: every variable `RedisConfiguration(environment:)` reads).
+    package var redisClient: RedisConfiguration
     /// Pub/Sub channel events are published on (`REDIS_CHANNEL_NAME`, default "events").
     package var channel: String
     /// Also publish on `<channel>:<event_type>` and `<channel>:<camera_id>` (`REDIS_EXTRA_CHANNELS`, default false).
@@ -91,13 +95,15 @@ package struct Settings: Sendable {
         var r = EnvironmentReader(env)
         environment = env
         databaseURL = r.text("DATABASE_URL")
-        redis = RedisAddress(host: "127.0.0.1", port: 6379, database: 0)
-        if let url = r.text("REDIS_URL") {
-            do { redis = try RedisAddress(url: url) } catch let error as ConfigError { r.fail("REDIS_URL", error.message) }
-        } else {
-            redis = RedisAddress(host: r.string("REDIS_HOST", "127.0.0.1"), port: r.int("REDIS_PORT", 6379, 1...65535),
-                                 database: r.int("REDIS_DB", 0, 0...1_000_000), password: r.text("REDIS_PASSWORD"))
+        // The client library parses every REDIS_* connection variable; its first bad one is reported here.
+        do {
+            redisClient = try RedisConfiguration(environment: env)
+        } catch let error as RedisConfigurationError {
+            r.fail(error.variable, error.message)
+            redisClient = RedisConfiguration()
         }
+        redisClient.clientName = "vigil"
+        redis = RedisAddress(redisClient)
         channel = r.string("REDIS_CHANNEL_NAME", "events")
         redisExtraChannels = r.flag("REDIS_EXTRA_CHANNELS", false)
         redisStream = r.text("REDIS_STREAM")
