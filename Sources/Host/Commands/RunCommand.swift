@@ -83,11 +83,13 @@ struct RunCommand: AsyncParsableCommand {
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
         // Retention runs when anything is to be deleted; its status (and the snapshots' disk use) then
         // shows in / and /metrics.
+        // Work-queue cameras leave claims in PostgreSQL that retention prunes (`WORK_QUEUE_CLAIM_DAYS`).
+        let queueCameras = pipeline.makeQueueCameras()
         let policy = RetentionPolicy(settings: settings, config: config)
-        let retention = policy.deletesAnything
+        let retention = policy.deletesAnything || (!queueCameras.isEmpty && policy.queueClaimDays != nil)
             ? RetentionService(policy: policy, database: database, snapshotsDir: settings.snapshotsDir, logger: logger) : nil
         let workQueues = WorkQueueService(
-            cameras: pipeline.makeQueueCameras(), client: redis.client, router: router,
+            cameras: queueCameras, client: redis.client, router: router,
             host: settings.hostID ?? WorkQueueService.defaultHostID(),
             lease: .milliseconds(Int(settings.workQueueLeaseSeconds * 1000)), logger: logger)
         let cameraStatus = CameraStatusReporter(client: redis.client, interval: .milliseconds(Int(settings.cameraStatusSeconds * 1000)),

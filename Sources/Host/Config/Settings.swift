@@ -61,6 +61,9 @@ package struct Settings: Sendable {
     package var stateDir: String
     /// How long a host's claim on work-queue jobs lasts without renewal (`WORK_QUEUE_LEASE_SECONDS`, default 10, ≥ 1).
     package var workQueueLeaseSeconds: Double
+    /// Days a work-queue job's claim in PostgreSQL is kept after its events were saved, so the same
+    /// job run again is saved once (`WORK_QUEUE_CLAIM_DAYS`, default 7; 0 keeps claims for ever).
+    package var workQueueClaimDays: Double
     /// How often each camera's status is written to the Redis cache (`CAMERA_STATUS_SECONDS`, default 10).
     package var cameraStatusSeconds: Double
     /// This host's name in work-queue processing lists (`VIGIL_HOST_ID`; nil: host name and process id).
@@ -127,6 +130,7 @@ package struct Settings: Sendable {
         configPath = r.string("VIGIL_CONFIG", "plugins.json")
         stateDir = r.string("STATE_DIR", "state")
         workQueueLeaseSeconds = r.number("WORK_QUEUE_LEASE_SECONDS", 10, 1...86_400)
+        workQueueClaimDays = r.number("WORK_QUEUE_CLAIM_DAYS", 7, 0...36_500)
         cameraStatusSeconds = r.number("CAMERA_STATUS_SECONDS", 10, 0.1...86_400)
         hostID = r.text("VIGIL_HOST_ID")
         pluginDir = r.text("VIGIL_PLUGIN_DIR")
