@@ -56,7 +56,7 @@ let package = Package(
 
         // The host (Sources/Host): one library per folder, lowest first, and the thin `vigil` executable.
         .target(name: "VigilSupport", dependencies: [logging], path: "Sources/Host/Support"),
-        .target(name: "VigilConfig", dependencies: [pluginAPI], path: "Sources/Host/Config"),
+        .target(name: "VigilConfig", dependencies: [pluginAPI, "VigilRedisClient"], path: "Sources/Host/Config"),
         .target(name: "HostMetrics", dependencies: [.product(name: "CoreMetrics", package: "swift-metrics"),
                                                     .product(name: "Prometheus", package: "swift-prometheus")],
                 path: "Sources/Host/Metrics"),

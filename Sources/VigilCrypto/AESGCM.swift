@@ -8,6 +8,16 @@ public enum AESGCM {
     /// Key, nonce and tag lengths in bytes.
     public static let keyLength = 32, nonceLength = 12, tagLength = 16
 
+    /// The cipher, fetched from OpenSSL's provider once: passing `EVP_aes_256_gcm()` makes every
+    /// init fetch it again by name (OpenSSL 3's implicit fetch), which costs more than the encryption
+    /// of a plate. Fetched ciphers are immutable and may be shared between threads.
+    nonisolated(unsafe) private static let cipher: OpaquePointer? = EVP_CIPHER_fetch(nil, "AES-256-GCM", nil)
+
+    private static func fetchedCipher() throws -> OpaquePointer {
+        guard let cipher else { throw CryptoError.openSSL("EVP_CIPHER_fetch", fallback: "AES-256-GCM is not available") }
+        return cipher
+    }
+
     /// Encrypts `plaintext` under `key`, authenticating `aad` too (it is not stored: `open` needs the same).
     public static func seal(_ plaintext: [UInt8], key: [UInt8], aad: [UInt8] = []) throws -> [UInt8] {
         try checkKey(key)
@@ -16,7 +26,7 @@ public enum AESGCM {
             throw CryptoError.openSSL("RAND_bytes", fallback: "no random bytes for the nonce")
         }
         let context = try CipherContext()
-        try context.check(EVP_EncryptInit_ex(context.handle, EVP_aes_256_gcm(), nil, key, nonce), "EVP_EncryptInit_ex")
+        try context.check(EVP_EncryptInit_ex(context.handle, try fetchedCipher(), nil, key, nonce), "EVP_EncryptInit_ex")
         var length: Int32 = 0
         if !aad.isEmpty {
             try context.check(EVP_EncryptUpdate(context.handle, nil, &length, aad, Int32(aad.count)), "EVP_EncryptUpdate(aad)")
@@ -51,7 +61,7 @@ public enum AESGCM {
         let nonce = Array(sealed.prefix(nonceLength)), tag = Array(sealed.suffix(tagLength))
         let body = Array(sealed[nonceLength..<(sealed.count - tagLength)])
         let context = try CipherContext()
-        try context.check(EVP_DecryptInit_ex(context.handle, EVP_aes_256_gcm(), nil, key, nonce), "EVP_DecryptInit_ex")
+        try context.check(EVP_DecryptInit_ex(context.handle, try fetchedCipher(), nil, key, nonce), "EVP_DecryptInit_ex")
         var length: Int32 = 0
         if !aad.isEmpty {
             try context.check(EVP_DecryptUpdate(context.handle, nil, &length, aad, Int32(aad.count)), "EVP_DecryptUpdate(aad)")

@@ -61,7 +61,11 @@ public struct RedisConfiguration: Sendable, Equatable {
     }
 
     /// Reads `REDIS_URL`, or else `REDIS_HOST` (default 127.0.0.1), `REDIS_PORT` (6379),
-    /// `REDIS_DB` (0), `REDIS_USERNAME` and `REDIS_PASSWORD`; and `REDIS_POOL_SIZE` (4) either way.
+    /// `REDIS_DB` (0), `REDIS_USERNAME` and `REDIS_PASSWORD`; and either way `REDIS_POOL_SIZE` (4),
+    /// `REDIS_CONNECT_TIMEOUT_SECONDS` (2), `REDIS_COMMAND_TIMEOUT_SECONDS` (5),
+    /// `REDIS_RETRY_ATTEMPTS` (5), `REDIS_RETRY_BASE_SECONDS` (0.1), `REDIS_RETRY_CAP_SECONDS` (2),
+    /// `REDIS_KEEPALIVE_SECONDS` (30; 0 turns it off) and `REDIS_HEALTH_CHECK_SECONDS` (30; 0: off).
+    /// A variable that is unset or empty keeps the default.
     /// - Throws: `RedisConfigurationError` naming the variable and what was expected.
     public init(environment: [String: String]) throws {
         func value(_ key: String) -> String? { environment[key].flatMap { $0.isEmpty ? nil : $0 } }
@@ -73,6 +77,18 @@ public struct RedisConfiguration: Sendable, Equatable {
             }
             return v
         }
+        func seconds(_ key: String, _ def: Duration, minimum: Double) throws -> Duration {
+            guard let raw = value(key) else { return def }
+            guard let v = Double(raw), v.isFinite, v >= minimum, v <= 86_400 else {
+                throw RedisConfigurationError(variable: key, message:
+                    "expected seconds from \(minimum == 0 ? "0" : "\(minimum)") to 86400 (e.g. 0.5), found \"\(raw)\"")
+            }
+            return .milliseconds(Int64((v * 1000).rounded()))
+        }
+        func optionalSeconds(_ key: String, _ def: Duration?) throws -> Duration? {
+            let d = try seconds(key, def ?? .zero, minimum: 0)
+            return d == .zero ? nil : d
+        }
         if let url = value("REDIS_URL") {
             try self.init(url: url)
         } else {
@@ -81,6 +97,13 @@ public struct RedisConfiguration: Sendable, Equatable {
                       password: value("REDIS_PASSWORD"))
         }
         poolSize = try int("REDIS_POOL_SIZE", poolSize, 1...1024)
+        connectTimeout = try seconds("REDIS_CONNECT_TIMEOUT_SECONDS", connectTimeout, minimum: 0.001)
+        commandTimeout = try seconds("REDIS_COMMAND_TIMEOUT_SECONDS", commandTimeout, minimum: 0.001)
+        retry = RedisRetryPolicy(attempts: try int("REDIS_RETRY_ATTEMPTS", retry.attempts, 1...1000),
+                                 base: try seconds("REDIS_RETRY_BASE_SECONDS", retry.base, minimum: 0),
+                                 cap: try seconds("REDIS_RETRY_CAP_SECONDS", retry.cap, minimum: 0))
+        keepAlive = try optionalSeconds("REDIS_KEEPALIVE_SECONDS", keepAlive)
+        healthCheckInterval = try optionalSeconds("REDIS_HEALTH_CHECK_SECONDS", healthCheckInterval)
     }
 
     /// `host:port/db`, for messages (never the password).

@@ -162,4 +162,26 @@ final class RetentionTests: XCTestCase {
         XCTAssertEqual(status.snapshotBytesDeleted, fileSize * 17)
         XCTAssertEqual(status.snapshotsMaxBytes, cap)
     }
+
+    func testWorkQueueClaimsOlderThanTheirDaysGo() throws {
+        let db = try db()
+        try Migrations.run(db)
+        let queue = "claims-\(UUID().uuidString.prefix(6))"
+        for (job, days) in [("old-1", 9.0), ("old-2", 8), ("recent", 6), ("new", 0)] {
+            try db.query("""
+                INSERT INTO vigil_queue_jobs (queue, job_md5, events, saved_at)
+                VALUES ($1, md5($2), 1, now()::timestamp - $3::float8 * interval '1 day')
+                """, [queue, job, String(days)])
+        }
+        var policy = RetentionPolicy(defaults: RetentionSettings())
+        policy.queueClaimDays = 7
+        XCTAssertFalse(policy.deletesAnything, "claims alone do not start retention; work-queue cameras do")
+        let service = RetentionService(policy: policy, database: Database(url: try TestSupport.services().database),
+                                       snapshotsDir: TestSupport.tempDir("retention-claims") + "/snapshots", logger: logger)
+        let status = try service.runOnce()
+        let left = try db.query("SELECT job_md5 FROM vigil_queue_jobs WHERE queue = $1 ORDER BY saved_at", [queue])
+        let kept = try db.query("SELECT md5('recent'), md5('new')", [])
+        XCTAssertEqual((0..<left.count).map { left[$0, 0] }, [kept[0, 0], kept[0, 1]], "claims younger than 7 days stay")
+        XCTAssertGreaterThanOrEqual(status.queueClaimsDeleted, 2)
+    }
 }

@@ -50,6 +50,22 @@ final class SettingsTests: XCTestCase {
         XCTAssertEqual(try Settings(["RETENTION_DAYS": "10"]).retention.snapshotsDays, 10, "snapshots follow RETENTION_DAYS")
     }
 
+    func testTheHostsRedisClientReadsEveryRedisVariable() throws {
+        let s = try Settings(["REDIS_URL": "redis://ops:secret@cache:7002/4", "REDIS_POOL_SIZE": "6",
+                              "REDIS_RETRY_ATTEMPTS": "2", "REDIS_HEALTH_CHECK_SECONDS": "0"])
+        XCTAssertEqual(s.redis, RedisAddress(host: "cache", port: 7002, database: 4, password: "secret", username: "ops"),
+                       "the publisher and the live feed authenticate as the same user")
+        XCTAssertEqual(s.redisClient.username, "ops")
+        XCTAssertEqual(s.redisClient.poolSize, 6)
+        XCTAssertEqual(s.redisClient.retry.attempts, 2)
+        XCTAssertNil(s.redisClient.healthCheckInterval)
+        XCTAssertEqual(s.redisClient.clientName, "vigil")
+        XCTAssertEqual(try Settings(["REDIS_USERNAME": "u2"]).redis.username, "u2")
+        XCTAssertThrowsError(try Settings(["REDIS_POOL_SIZE": "0"])) { error in
+            XCTAssertTrue("\(error)".contains(#"environment: REDIS_POOL_SIZE: expected a whole number from 1 to 1024, found "0""#), "\(error)")
+        }
+    }
+
     func testEveryBadValueIsReportedWithItsName() throws {
         let bad = ["API_PORT": "http", "OVERLOAD_POLICY": "wait", "EVENT_QUEUE_CAPACITY": "lots", "SINK_DRAIN_SECONDS": "-1",
                    "REDIS_EXTRA_CHANNELS": "maybe", "REDIS_STREAM_MAXLEN": "0", "PUBLISH_MAX_AGE_SECONDS": "1h",

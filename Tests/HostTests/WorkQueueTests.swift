@@ -7,8 +7,8 @@ import XCTest
 
 /// `redis-queue://` camera sources with real vigil processes, PostgreSQL and Redis: three hosts
 /// share one list of 3,000 jobs, one is SIGKILLed mid-way, and every job's event is saved exactly
-/// once; bad jobs go to `<list>:failed` with their reason; PostgreSQL down sends jobs back.
-final class WorkQueueTests: XCTestCase {
+/// once; bad jobs go to `<list>:failed` with their reason.
+class WorkQueueTestCase: XCTestCase {
     struct Host {
         let id: String
         let child: ChildProcess
@@ -22,7 +22,7 @@ final class WorkQueueTests: XCTestCase {
         return path
     }()
 
-    func startHost(_ id: String, queue: String, camera: String, dir: String) throws -> Host {
+    func startHost(_ id: String, queue: String, camera: String, dir: String, environment extra: [String: String] = [:]) throws -> Host {
         let services = try TestSupport.services()
         let config = """
             {"cameras": [{"id": "\(camera)", "source": "redis-queue://\(queue)", "detectors": ["probe"]}],
@@ -32,6 +32,7 @@ final class WorkQueueTests: XCTestCase {
         let env = ["DATABASE_URL": services.database, "REDIS_URL": services.redis, "API_PORT": "0",
                    "SNAPSHOTS_DIR": "\(dir)/snapshots", "SPOOL_DIR": "\(dir)/spool-\(id)", "STATE_DIR": "\(dir)/state-\(id)",
                    "REDIS_CHANNEL_NAME": "queue-test-\(queue)", "VIGIL_HOST_ID": id, "WORK_QUEUE_LEASE_SECONDS": "2"]
+            .merging(extra) { _, new in new }
         let child = try ChildProcess(TestSupport.vigil, ["run", "--config", path], environment: env, directory: dir)
         let end = Date().addingTimeInterval(30)
         while Date() < end, child.isRunning, !child.stderr.contains("Work queues started") { Thread.sleep(forTimeInterval: 0.05) }
@@ -50,10 +51,14 @@ final class WorkQueueTests: XCTestCase {
         return (Int(r[0, 0]!)!, Int(r[0, 1]!)!)
     }
 
-    func job(_ camera: String, _ i: Int, image: String = WorkQueueTests.image) -> String {
+    func job(_ camera: String, _ i: Int, image: String = WorkQueueTestCase.image) -> String {
         "{\"camera_id\": \"\(camera)\", \"image_path\": \"\(image)\", \"timestamp\": \(1_728_649_696 + Double(i) / 1000)}"
     }
 
+}
+
+/// See the file's comment; recovery after a restart and a PostgreSQL outage: `WorkQueueRecoveryTests`.
+final class WorkQueueTests: WorkQueueTestCase {
     func testThreeHostsOneKilledEveryJobSavedExactlyOnce() throws {
         let tag = UUID().uuidString.prefix(6)
         let queue = "jobs-\(tag)", camera = "queue-cam-\(tag)", dir = TestSupport.tempDir("queue")

@@ -54,6 +54,28 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testTimeoutsRetriesKeepaliveAndHealthFromTheEnvironment() throws {
+        let c = try RedisConfiguration(environment: [
+            "REDIS_CONNECT_TIMEOUT_SECONDS": "0.5", "REDIS_COMMAND_TIMEOUT_SECONDS": "12",
+            "REDIS_RETRY_ATTEMPTS": "9", "REDIS_RETRY_BASE_SECONDS": "0.25", "REDIS_RETRY_CAP_SECONDS": "4",
+            "REDIS_KEEPALIVE_SECONDS": "0", "REDIS_HEALTH_CHECK_SECONDS": "7.5"])
+        XCTAssertEqual(c.connectTimeout, .milliseconds(500))
+        XCTAssertEqual(c.commandTimeout, .seconds(12))
+        XCTAssertEqual(c.retry, RedisRetryPolicy(attempts: 9, base: .milliseconds(250), cap: .seconds(4)))
+        XCTAssertNil(c.keepAlive, "0 turns keepalive off")
+        XCTAssertEqual(c.healthCheckInterval, .milliseconds(7500))
+        let defaults = try RedisConfiguration(environment: ["REDIS_RETRY_ATTEMPTS": ""])
+        XCTAssertEqual(defaults, RedisConfiguration(), "unset or empty variables keep the defaults")
+        for (key, raw) in [("REDIS_CONNECT_TIMEOUT_SECONDS", "0"), ("REDIS_COMMAND_TIMEOUT_SECONDS", "soon"),
+                           ("REDIS_RETRY_BASE_SECONDS", "-1"), ("REDIS_KEEPALIVE_SECONDS", "inf"),
+                           ("REDIS_RETRY_ATTEMPTS", "0")] {
+            XCTAssertThrowsError(try RedisConfiguration(environment: [key: raw]), key) {
+                XCTAssertTrue("\($0)".hasPrefix("\(key): expected "), "\($0)")
+                XCTAssertTrue("\($0)".hasSuffix("found \"\(raw)\""), "\($0)")
+            }
+        }
+    }
+
     func testBackoffDoublesUpToTheCap() {
         let policy = RedisRetryPolicy(attempts: 8, base: .milliseconds(100), cap: .milliseconds(500))
         XCTAssertEqual((1...5).map { policy.delay(afterAttempt: $0) },

@@ -8,6 +8,13 @@ import VigilSupport
 /// `vigil bench redis`: RPUSH, LPOP and PUBLISH through VigilRedisClient, checked from outside
 /// (LLEN, every popped value once, a raw subscriber counting receipts), next to redis-benchmark
 /// run on the same server with the same connections and pipelining.
+///
+/// Two ways of calling the client, each over all three phases:
+/// - **calls**: `connections × pipeline` tasks each awaiting one call at a time (`push`, `pop`,
+///   `publish`); the pool pipelines the concurrent calls itself.
+/// - **pipelined**: `connections` tasks each sending `pipeline` commands with one `pipeline(_:)`
+///   call and waiting for all their replies before the next batch — what `redis-benchmark -c
+///   connections -P pipeline` does, so this is the like-for-like comparison (the last line).
 struct RedisBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redis",
@@ -16,8 +23,13 @@ struct RedisBench: AsyncParsableCommand {
     @Option(help: "Operations per phase.") var operations = 200_000
     @Option(help: "Pooled connections (redis-benchmark -c).") var connections = 4
     @Option(help: "Commands in flight per connection (redis-benchmark -P).") var pipeline = 16
-    @Option(help: "Payload bytes (redis-benchmark -d).") var payload = 64
+    @Option(help: "Payload bytes (redis-benchmark -d), at least 11.") var payload = 64
     @Flag(help: "Skip running redis-benchmark.") var noRedisBenchmark = false
+
+    func validate() throws {
+        guard operations > 0, connections > 0, pipeline > 0 else { throw ValidationError("operations, connections and pipeline must be positive") }
+        guard payload >= 11 else { throw ValidationError("--payload must be at least 11 bytes (a value carries its 10-digit index)") }
+    }
 
     func run() async throws {
         var configuration = try RedisConfiguration(environment: ProcessInfo.processInfo.environment)
@@ -26,67 +38,30 @@ struct RedisBench: AsyncParsableCommand {
         logger.logLevel = .warning
         let client = RedisClient(configuration: configuration, logger: logger)
         try await client.connect()
-        let raw = try RedisConnection(host: configuration.host, port: configuration.port, database: configuration.database,
-                                      password: configuration.password, username: configuration.username)
-        let queue = "vigil-bench-redis-\(getpid())", channel = "vigil-bench-redis-\(getpid())"
-        _ = try raw.command(["DEL", queue])
-        let filler = String(repeating: "x", count: max(0, payload - 12))
-        let inFlight = connections * pipeline
-        print("in flight: \(inFlight) (\(connections) connections × \(pipeline)); \(operations) operations per phase; payload \(payload) B")
-
-        // Push: values carry their index so the pop phase can check each comes out once.
-        let pushSeconds = try await Self.timed(operations, concurrency: inFlight) { i in
-            let digits = String(i)
-            try await client.push(String(repeating: "0", count: 10 - digits.count) + digits + "|" + filler, to: queue)
-        }
-        let length = try raw.command(["LLEN", queue])
-        guard length == .integer(operations) else { throw ValidationError("LLEN after push is \(length), expected \(operations)") }
-
-        let seen = PoppedSet(count: operations)
-        let popSeconds = try await Self.timed(operations, concurrency: inFlight) { _ in
-            guard let value = try await client.pop(from: queue, as: String.self), let i = Int(value.prefix(10)) else {
-                throw ValidationError("the queue ran dry early")
-            }
-            seen.insert(i)
-        }
-        let left = try raw.command(["LLEN", queue])
-        guard seen.distinct == operations, seen.duplicates == 0, left == .integer(0) else {
-            throw ValidationError("pop: \(seen.distinct) distinct, \(seen.duplicates) duplicates, \(left) left")
-        }
-
-        let subscriber = try ReceiptCounter(configuration: configuration, channel: channel)
-        let receivers = ReceiverTally()
-        let publishSeconds = try await Self.timed(operations, concurrency: inFlight) { i in
-            receivers.add(try await client.publish(filler, to: channel))
-        }
-        let received = subscriber.wait(for: operations, timeout: 30)
-        guard received == operations, receivers.total == operations else {
-            throw ValidationError("publish: \(received) received by the subscriber, \(receivers.total) receipts reported, expected \(operations)")
-        }
+        print("in flight: \(connections * pipeline) (\(connections) connections × \(pipeline)); \(operations) operations per phase; payload \(payload) B")
+        let phases = RedisBenchPhases(client: client, configuration: configuration, operations: operations,
+                                      connections: connections, pipeline: pipeline, payload: payload)
+        let calls = try await phases.run(.calls)
+        print("calls (one awaited call per task, \(connections * pipeline) tasks): " + calls.line)
+        let pipelined = try await phases.run(.pipelined)
+        print("pipelined (\(connections) tasks × pipeline(\(pipeline) commands)): " + pipelined.line)
         await client.disconnect()
-        print("checked: LLEN=\(operations) after push, \(operations) distinct values popped (0 duplicates, 0 left), \(received) messages received")
 
-        if !noRedisBenchmark {
-            try? RedisBenchmarkTool.run(configuration: configuration, operations: operations, connections: connections,
-                                        pipeline: pipeline, payload: payload, channel: channel + "-tool")
+        if !noRedisBenchmark, let tool = try? RedisBenchmarkTool.run(
+            configuration: configuration, operations: operations, connections: connections,
+            pipeline: pipeline, payload: payload, channel: "vigil-bench-redis-\(getpid())-tool") {
+            print("share of redis-benchmark: calls " + calls.share(of: tool) + "; pipelined " + pipelined.share(of: tool))
         }
-        print(String(format: "redis push_per_s=%.0f pop_per_s=%.0f publish_per_s=%.0f",
-                     Double(operations) / pushSeconds, Double(operations) / popSeconds, Double(operations) / publishSeconds))
+        print("redis " + pipelined.line)
     }
+}
 
-    /// Runs `operation` for indexes 0..<count from `concurrency` tasks; returns the seconds taken.
-    static func timed(_ count: Int, concurrency: Int,
-                      _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
-        let next = IndexCounter()
-        let start = DispatchTime.now().uptimeNanoseconds
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<concurrency {
-                group.addTask {
-                    while let i = next.take(below: count) { try await operation(i) }
-                }
-            }
-            try await group.waitForAll()
-        }
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+/// Rates of one way of calling, per second.
+struct RedisBenchRates {
+    var push: Double, pop: Double, publish: Double
+    var line: String { String(format: "push_per_s=%.0f pop_per_s=%.0f publish_per_s=%.0f", push, pop, publish) }
+    func share(of tool: RedisBenchRates) -> String {
+        func pct(_ a: Double, _ b: Double) -> String { b > 0 ? String(format: "%.0f%%", 100 * a / b) : "?" }
+        return "push \(pct(push, tool.push)) pop \(pct(pop, tool.pop)) publish \(pct(publish, tool.publish))"
     }
 }

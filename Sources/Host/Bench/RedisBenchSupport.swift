@@ -2,15 +2,16 @@ import Foundation
 import VigilRedis
 import VigilRedisClient
 
-/// Hands out indexes 0, 1, 2… to the benchmark's tasks.
+/// Hands out indexes 0, 1, 2… to the benchmark's tasks, `count` at a time.
 final class IndexCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
-    func take(below limit: Int) -> Int? {
+    func take(_ count: Int = 1, below limit: Int) -> Range<Int>? {
         lock.lock(); defer { lock.unlock() }
         guard next < limit else { return nil }
-        defer { next += 1 }
-        return next
+        let range = next..<min(limit, next + count)
+        next = range.upperBound
+        return range
     }
 }
 
@@ -72,24 +73,33 @@ final class ReceiptCounter: @unchecked Sendable {
 }
 
 /// redis-benchmark on the same server, with the same connections (-c), pipelining (-P) and
-/// payload (-d); prints its requests per second for RPUSH, LPOP and PUBLISH.
+/// payload (-d), and like ours a subscriber on its PUBLISH channel; prints its requests per second
+/// for RPUSH, LPOP and PUBLISH.
 enum RedisBenchmarkTool {
     static func run(configuration: RedisConfiguration, operations: Int, connections: Int, pipeline: Int,
-                    payload: Int, channel: String) throws {
+                    payload: Int, channel: String) throws -> RedisBenchRates {
         var common = ["-h", configuration.host, "-p", String(configuration.port), "--dbnum", String(configuration.database),
                       "-n", String(operations), "-c", String(connections), "-P", String(pipeline), "-d", String(payload), "--csv"]
         if let password = configuration.password { common += ["-a", password] }
+        if let user = configuration.username { common += ["--user", user] }
         let lists = try output(common + ["-t", "rpush,lpop"])
+        // A subscriber on redis-benchmark's channel too, so the server delivers each of its messages
+        // as it does ours (a PUBLISH nobody listens to costs the server far less).
+        let subscriber = try ReceiptCounter(configuration: configuration, channel: channel)
         let publish = try output(common + ["PUBLISH", channel, String(repeating: "x", count: payload)])
-        func rps(_ csv: String, _ test: String) -> String {
+        let received = subscriber.wait(for: operations, timeout: 5)
+        func rps(_ csv: String, _ test: String) -> Double {
             for line in csv.split(separator: "\n") {
                 let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-                if fields.count > 1, fields[0].uppercased().hasPrefix(test) { return fields[1] }
+                if fields.count > 1, fields[0].uppercased().hasPrefix(test) { return Double(fields[1]) ?? 0 }
             }
-            return "?"
+            return 0
         }
-        print("redis-benchmark -c \(connections) -P \(pipeline) -d \(payload) -n \(operations): rpush_per_s=\(rps(lists, "RPUSH")) "
-              + "lpop_per_s=\(rps(lists, "LPOP")) publish_per_s=\(rps(publish, "PUBLISH"))")
+        let rates = RedisBenchRates(push: rps(lists, "RPUSH"), pop: rps(lists, "LPOP"), publish: rps(publish, "PUBLISH"))
+        print("redis-benchmark -c \(connections) -P \(pipeline) -d \(payload) -n \(operations): "
+              + rates.line.replacingOccurrences(of: "push_per_s", with: "rpush_per_s").replacingOccurrences(of: "pop_per_s", with: "lpop_per_s")
+              + " (its subscriber received \(received) messages)")
+        return rates
     }
 
     private static func output(_ args: [String]) throws -> String {

@@ -9,6 +9,7 @@ import VigilAPI
 import VigilConfig
 import VigilPipeline
 import VigilPlugins
+import VigilRedisClient
 import VigilRetention
 import VigilRouter
 import VigilSinks
@@ -60,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         let database = Database(url: databaseURL, plates: plates)
         await Self.migrate(database, logger: logger)
         // One Redis client for the cache, work queues, health and plugins' store (the publisher keeps its own connection).
-        let redis = RedisService(client: RedisService.client(for: settings.redis, logger: logger), logger: logger)
+        let redis = RedisService(client: RedisClient(configuration: settings.redisClient, logger: logger), logger: logger)
         let store = RedisSharedStore(client: redis.client)
         let sinks = SinksService(runners: SinksService.make(config: config, plugins: plugins, settings: settings,
                                                             logger: logger, stats: stats, store: store),
@@ -82,11 +83,13 @@ struct RunCommand: AsyncParsableCommand {
         let cameras = CamerasService(loops: pipeline.makeCameraLoops(), exitWhenDone: exitWhenDone, logger: logger)
         // Retention runs when anything is to be deleted; its status (and the snapshots' disk use) then
         // shows in / and /metrics.
+        // Work-queue cameras leave claims in PostgreSQL that retention prunes (`WORK_QUEUE_CLAIM_DAYS`).
+        let queueCameras = pipeline.makeQueueCameras()
         let policy = RetentionPolicy(settings: settings, config: config)
-        let retention = policy.deletesAnything
+        let retention = policy.deletesAnything || (!queueCameras.isEmpty && policy.queueClaimDays != nil)
             ? RetentionService(policy: policy, database: database, snapshotsDir: settings.snapshotsDir, logger: logger) : nil
         let workQueues = WorkQueueService(
-            cameras: pipeline.makeQueueCameras(), client: redis.client, router: router,
+            cameras: queueCameras, client: redis.client, router: router,
             host: settings.hostID ?? WorkQueueService.defaultHostID(),
             lease: .milliseconds(Int(settings.workQueueLeaseSeconds * 1000)), logger: logger)
         let cameraStatus = CameraStatusReporter(client: redis.client, interval: .milliseconds(Int(settings.cameraStatusSeconds * 1000)),

@@ -30,9 +30,9 @@ struct TailCommand: AsyncParsableCommand {
         if since != nil, settings.databaseURL == nil {
             throw ValidationError("--since reads PostgreSQL: DATABASE_URL is not set")
         }
-        var configuration = RedisConfiguration(settings.redis, poolSize: 1)
+        var configuration = settings.redisClient
+        configuration.poolSize = 1
         configuration.clientName = "vigil-tail"
-        configuration.retry = RedisRetryPolicy(attempts: 5, base: .milliseconds(200), cap: .seconds(2))
         let tail = EventTail(client: RedisClient(configuration: configuration, logger: logger),
                              channel: channel ?? settings.channel, databaseURL: settings.databaseURL,
                              filter: EventTail.Filter(camera: camera, type: type),

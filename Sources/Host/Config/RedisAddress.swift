@@ -1,25 +1,33 @@
 import Foundation
+import VigilRedisClient
 
-/// Where a Redis server is.
+/// Where a Redis server is, for the host's own raw connections (the publisher, the live feed).
+/// Settings derive it from the client library's `RedisConfiguration`, so both read the same
+/// variables the same way.
 package struct RedisAddress: Sendable, Equatable {
     package var host: String
     package var port: Int
     package var database: Int
     package var password: String?
+    /// ACL user (`REDIS_USERNAME` or the user in `REDIS_URL`); nil: the default user.
+    package var username: String?
 
-    init(host: String, port: Int, database: Int, password: String? = nil) {
-        self.host = host; self.port = port; self.database = database; self.password = password
+    init(host: String, port: Int, database: Int, password: String? = nil, username: String? = nil) {
+        self.host = host; self.port = port; self.database = database; self.password = password; self.username = username
     }
 
-    /// Parses `redis://[:password@]host[:port][/db]`.
+    /// The address part of a client configuration.
+    package init(_ configuration: RedisConfiguration) {
+        self.init(host: configuration.host, port: configuration.port, database: configuration.database,
+                  password: configuration.password, username: configuration.username)
+    }
+
+    /// Parses `redis://[[user]:password@]host[:port][/db]`.
     init(url: String) throws {
-        guard let parts = URLComponents(string: url), parts.scheme == "redis", let host = parts.host, !host.isEmpty else {
-            throw ConfigError(file: "environment", path: "REDIS_URL", message: "expected redis://host[:port][/db], found \"\(url)\"")
+        do {
+            self.init(try RedisConfiguration(url: url))
+        } catch let error as RedisConfigurationError {
+            throw ConfigError(file: "environment", path: "REDIS_URL", message: error.message)
         }
-        let dbText = parts.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        guard dbText.isEmpty || Int(dbText) != nil else {
-            throw ConfigError(file: "environment", path: "REDIS_URL", message: "expected a database number after '/', found \"\(dbText)\"")
-        }
-        self.init(host: host, port: parts.port ?? 6379, database: Int(dbText) ?? 0, password: parts.password)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilRedisClient
 
 /// The host's settings: every environment variable vigil reads, parsed and checked here and only
 /// here, from the process environment and `.env` (the environment wins). A bad value is an error
@@ -9,6 +10,9 @@ package struct Settings: Sendable {
     package var databaseURL: String?
     /// Redis address (`REDIS_URL`, or `REDIS_HOST`/`REDIS_PORT`/`REDIS_DB`/`REDIS_PASSWORD`).
     package var redis: RedisAddress
+    /// The host's Redis client settings (`REDIS_URL`/`REDIS_HOST`…, `REDIS_USERNAME`, `REDIS_POOL_SIZE`,
+    /// timeouts, retries, keepalive, health checks: every variable `RedisConfiguration(environment:)` reads).
+    package var redisClient: RedisConfiguration
     /// Pub/Sub channel events are published on (`REDIS_CHANNEL_NAME`, default "events").
     package var channel: String
     /// Also publish on `<channel>:<event_type>` and `<channel>:<camera_id>` (`REDIS_EXTRA_CHANNELS`, default false).
@@ -57,6 +61,9 @@ package struct Settings: Sendable {
     package var stateDir: String
     /// How long a host's claim on work-queue jobs lasts without renewal (`WORK_QUEUE_LEASE_SECONDS`, default 10, ≥ 1).
     package var workQueueLeaseSeconds: Double
+    /// Days a work-queue job's claim in PostgreSQL is kept after its events were saved, so the same
+    /// job run again is saved once (`WORK_QUEUE_CLAIM_DAYS`, default 7; 0 keeps claims for ever).
+    package var workQueueClaimDays: Double
     /// How often each camera's status is written to the Redis cache (`CAMERA_STATUS_SECONDS`, default 10).
     package var cameraStatusSeconds: Double
     /// This host's name in work-queue processing lists (`VIGIL_HOST_ID`; nil: host name and process id).
@@ -91,13 +98,15 @@ package struct Settings: Sendable {
         var r = EnvironmentReader(env)
         environment = env
         databaseURL = r.text("DATABASE_URL")
-        redis = RedisAddress(host: "127.0.0.1", port: 6379, database: 0)
-        if let url = r.text("REDIS_URL") {
-            do { redis = try RedisAddress(url: url) } catch let error as ConfigError { r.fail("REDIS_URL", error.message) }
-        } else {
-            redis = RedisAddress(host: r.string("REDIS_HOST", "127.0.0.1"), port: r.int("REDIS_PORT", 6379, 1...65535),
-                                 database: r.int("REDIS_DB", 0, 0...1_000_000), password: r.text("REDIS_PASSWORD"))
+        // The client library parses every REDIS_* connection variable; its first bad one is reported here.
+        do {
+            redisClient = try RedisConfiguration(environment: env)
+        } catch let error as RedisConfigurationError {
+            r.fail(error.variable, error.message)
+            redisClient = RedisConfiguration()
         }
+        redisClient.clientName = "vigil"
+        redis = RedisAddress(redisClient)
         channel = r.string("REDIS_CHANNEL_NAME", "events")
         redisExtraChannels = r.flag("REDIS_EXTRA_CHANNELS", false)
         redisStream = r.text("REDIS_STREAM")
@@ -121,6 +130,7 @@ package struct Settings: Sendable {
         configPath = r.string("VIGIL_CONFIG", "plugins.json")
         stateDir = r.string("STATE_DIR", "state")
         workQueueLeaseSeconds = r.number("WORK_QUEUE_LEASE_SECONDS", 10, 1...86_400)
+        workQueueClaimDays = r.number("WORK_QUEUE_CLAIM_DAYS", 7, 0...36_500)
         cameraStatusSeconds = r.number("CAMERA_STATUS_SECONDS", 10, 0.1...86_400)
         hostID = r.text("VIGIL_HOST_ID")
         pluginDir = r.text("VIGIL_PLUGIN_DIR")

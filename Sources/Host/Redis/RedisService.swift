@@ -18,11 +18,6 @@ package final class RedisService: Service, Sendable {
         self.client = client; self.logger = logger; self.retryEvery = retryEvery
     }
 
-    /// A client for the host's Redis (`REDIS_URL` or `REDIS_HOST`/…), named `vigil` in CLIENT LIST.
-    package static func client(for address: RedisAddress, poolSize: Int = 4, logger: Logger) -> RedisClient {
-        RedisClient(configuration: RedisConfiguration(address, poolSize: poolSize), logger: logger)
-    }
-
     package func run() async throws {
         var warned = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -37,15 +32,5 @@ package final class RedisService: Service, Sendable {
         }
         try? await gracefulShutdown()
         await client.disconnect()
-    }
-}
-
-extension RedisConfiguration {
-    /// The library's configuration for the host's Redis address.
-    package init(_ address: RedisAddress, poolSize: Int = 4) {
-        self.init(host: address.host, port: address.port, database: address.database, password: address.password)
-        self.poolSize = poolSize
-        clientName = "vigil"
-        retry = RedisRetryPolicy(attempts: 3, base: .milliseconds(100), cap: .seconds(1))
     }
 }

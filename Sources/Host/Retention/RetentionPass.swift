@@ -48,6 +48,9 @@ final class RetentionPass {
                 try deleteSnapshots(db, camera: camera, type: type, days: days, into: &status)
             }
         }
+        if events, let days = policy.queueClaimDays, !shouldStop() {
+            try deleteQueueClaims(db, days: days, into: &status)
+        }
         // Counts of hours that no longer hold any event (well past the hours being written).
         if events {
             try db.query("DELETE FROM vigil_event_counts WHERE n = 0 AND hour < (now() AT TIME ZONE 'UTC') - interval '2 hours'",
@@ -87,6 +90,20 @@ final class RetentionPass {
                 logger.debug("Retention deleted events", metadata: ["camera.id": "\(camera)", "event.type": "\(type)",
                                                                     "events": "\(rows.count)"])
             }
+            guard rows.count >= policy.defaults.batchSize else { return }
+            Thread.sleep(forTimeInterval: pause)
+        }
+    }
+
+    /// Deletes work-queue job claims saved more than `days` ago, a batch per statement.
+    private func deleteQueueClaims(_ db: PostgresConnection, days: Double, into status: inout RetentionStatus) throws {
+        while !shouldStop() {
+            let rows = try db.query("""
+                DELETE FROM vigil_queue_jobs WHERE (queue, job_md5) IN (
+                  SELECT queue, job_md5 FROM vigil_queue_jobs WHERE saved_at < now()::timestamp - $1::float8 * interval '1 day' LIMIT $2)
+                RETURNING 1
+                """, [String(days), String(policy.defaults.batchSize)], operation: "retention: delete work-queue claims")
+            status.queueClaimsDeleted += rows.count
             guard rows.count >= policy.defaults.batchSize else { return }
             Thread.sleep(forTimeInterval: pause)
         }

@@ -12,6 +12,9 @@ package struct RetentionPolicy: Sendable, Equatable {
     package var cameras: [String: RetentionRule]
     /// `retention.event_types` by event type.
     package var eventTypes: [String: RetentionRule]
+    /// Days a work-queue job's claim (`vigil_queue_jobs`) is kept after its events were saved
+    /// (`WORK_QUEUE_CLAIM_DAYS`); nil: for ever. Within it, the same job run again is not saved twice.
+    package var queueClaimDays: Double?
 
     package init(defaults: RetentionSettings, cameras: [String: RetentionRule] = [:], eventTypes: [String: RetentionRule] = [:]) {
         self.defaults = defaults; self.cameras = cameras; self.eventTypes = eventTypes
@@ -21,6 +24,7 @@ package struct RetentionPolicy: Sendable, Equatable {
         self.init(defaults: settings.retention,
                   cameras: Dictionary(config.cameras.map { ($0.id, $0.retention) }, uniquingKeysWith: { a, _ in a }),
                   eventTypes: config.retentionByType)
+        queueClaimDays = Self.finite(settings.workQueueClaimDays)
     }
 
     /// Days `camera`'s events of `type` are kept; nil: for ever.

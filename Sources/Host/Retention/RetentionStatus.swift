@@ -14,6 +14,8 @@ package struct RetentionStatus: Encodable, Sendable, Equatable {
     package var snapshotsDeletedByAge = 0
     /// Snapshot files deleted, oldest first, to keep the folder under `SNAPSHOTS_MAX_GB`.
     package var snapshotsDeletedByCap = 0
+    /// Work-queue job claims deleted (older than `WORK_QUEUE_CLAIM_DAYS`).
+    package var queueClaimsDeleted = 0
     /// Disk space those files used.
     package var snapshotBytesDeleted: Int64 = 0
     /// Disk space the snapshots folder uses (nil before the first pass measured it).
@@ -28,7 +30,8 @@ package struct RetentionStatus: Encodable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case passes, lastPassAt = "last_pass_at", lastPassSeconds = "last_pass_seconds", eventsDeleted = "events_deleted",
              snapshotsDeletedWithEvents = "snapshots_deleted_with_events", snapshotsDeletedByAge = "snapshots_deleted_by_age",
-             snapshotsDeletedByCap = "snapshots_deleted_by_cap", snapshotBytesDeleted = "snapshot_bytes_deleted",
+             snapshotsDeletedByCap = "snapshots_deleted_by_cap",
+             queueClaimsDeleted = "queue_claims_deleted", snapshotBytesDeleted = "snapshot_bytes_deleted",
              snapshotsDiskBytes = "snapshots_disk_bytes", snapshotsDiskFiles = "snapshots_disk_files",
              snapshotsMaxBytes = "snapshots_max_bytes", lastError = "last_error"
     }

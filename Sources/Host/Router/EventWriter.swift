@@ -108,7 +108,7 @@ final class EventWriter: @unchecked Sendable {
         }
         guard let h = held else { return unstuck() }
         var bytes: [UInt8] = []
-        for (i, e) in h.events.enumerated() { SpoolLine.encode(e, batch: i < h.sent ? h.batch : nil, into: &bytes) }
+        for (i, e) in h.events.enumerated() { SpoolLine.encode(e, batch: i < h.sent ? h.batch : nil, plates: spool.plates, into: &bytes) }
         do {
             try spool.append(bytes)
             stats.add(.spooled, h.events.count)

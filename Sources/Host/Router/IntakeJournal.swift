@@ -37,7 +37,7 @@ final class IntakeJournal: @unchecked Sendable {
     /// Journals an event; returns once it is fsynced (true) or refused (false: full and `.drop`, or stopping).
     func append(_ event: NewEvent, policy: OverloadPolicy) -> Bool {
         var line: [UInt8] = []
-        SpoolLine.encode(event, into: &line)
+        SpoolLine.encode(event, plates: spool.plates, into: &line)
         condition.lock(); defer { condition.unlock() }
         while pending.count >= capacity && !closed {
             if policy == .drop { return false }

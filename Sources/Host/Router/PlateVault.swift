@@ -90,7 +90,18 @@ package final class PlateVault: Sendable {
 
     /// A plate as searched for: letters and digits only, uppercased (`abc-123 ` → `ABC123`).
     package static func normalise(_ plate: String) -> String {
-        String(String.UnicodeScalarView(plate.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }))
+        // The usual plate is ASCII: letters and digits kept, lowercase raised, without Unicode tables.
+        if plate.utf8.allSatisfy({ $0 < 0x80 }) {
+            let kept = plate.utf8.compactMap { b -> UInt8? in
+                switch b {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return b
+                case UInt8(ascii: "a")...UInt8(ascii: "z"): return b - 32
+                default: return nil
+                }
+            }
+            return String(decoding: kept, as: UTF8.self)
+        }
+        return String(String.UnicodeScalarView(plate.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }))
             .uppercased()
     }
 }

@@ -80,7 +80,8 @@ final class Publisher: @unchecked Sendable {
             if redis == nil {
                 do {
                     redis = try RedisConnection(host: options.redis.host, port: options.redis.port,
-                                                database: options.redis.database, password: options.redis.password)
+                                                database: options.redis.database, password: options.redis.password,
+                                                username: options.redis.username)
                     if backoff > 0.05 && !refusing { logger.info("Redis reconnected", metadata: ["redis.port": "\(options.redis.port)"]) }
                 } catch {
                     if backoff == 0.05 { logger.error("Redis unavailable, publishing paused", metadata: ["error": "\(error)"]) }

@@ -59,7 +59,7 @@ package final class Router: @unchecked Sendable {
         self.logger = logger
         let database = database ?? Database(url: options.databaseURL, timeouts: options.timeouts)
         queue = BlockingQueue(capacity: options.queueCapacity, maxWeight: 32 << 20) { $0.dataJSON.count + 256 }
-        let spool = try Spool(directory: options.spoolDirectory)
+        let spool = try Spool(directory: options.spoolDirectory, plates: database.plates)
         let publisher = Publisher(options: options.publish, database: database, logger: logger, stats: stats)
         self.publisher = publisher
         journal = options.durableIntake

@@ -7,6 +7,8 @@ import Foundation
 /// DURABLE_INTAKE the intake journal appends while the writer replays and deletes.
 final class Spool: @unchecked Sendable {
     let directory: String
+    /// Plate keys: spooled and journaled lines hold plates sealed (see `SpoolLine`); nil: plain.
+    let plates: PlateVault?
     private let lock = NSLock()
     private var files: [String]
     private var current: (name: String, fd: Int32, size: Int)?
@@ -16,8 +18,9 @@ final class Spool: @unchecked Sendable {
     private var sealedSizes: [String: Int] = [:]
     private var lastName: UInt64
 
-    init(directory: String) throws {
+    init(directory: String, plates: PlateVault? = nil) throws {
         self.directory = directory
+        self.plates = plates
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         files = names.filter { $0.hasPrefix("spool-") && $0.hasSuffix(".jsonl") }.sorted()
@@ -74,13 +77,13 @@ final class Spool: @unchecked Sendable {
     @discardableResult
     func append(_ events: [NewEvent]) throws -> (file: String, end: Int) {
         var bytes: [UInt8] = []
-        for e in events { SpoolLine.encode(e, into: &bytes) }
+        for e in events { SpoolLine.encode(e, plates: plates, into: &bytes) }
         return try append(bytes)
     }
 
     /// Reads up to `max` events of `file` from byte `offset` (see `SpoolReader`).
     func read(file: String, from offset: Int, max: Int) throws -> SpoolReader.Chunk {
-        try SpoolReader(path: "\(directory)/\(file)").read(from: offset, limit: readLimit(file), maxEvents: max,
+        try SpoolReader(path: "\(directory)/\(file)", plates: plates).read(from: offset, limit: readLimit(file), maxEvents: max,
                                                            sealed: currentFile != file)
     }
 
@@ -152,7 +155,7 @@ final class Spool: @unchecked Sendable {
         guard fd >= 0 else { throw SpoolError(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
         var line: [UInt8] = []
-        SpoolLine.encode(event, into: &line)
+        SpoolLine.encode(event, plates: plates, into: &line)
         let size = lseek(fd, 0, SEEK_END)
         do {
             try Self.write(fd, line[...], path: path)

@@ -24,6 +24,8 @@ struct SpoolReader {
     }
 
     let path: String
+    /// Plate keys to open sealed plates with (`Spool.plates`).
+    var plates: PlateVault? = nil
     /// Lines up to this length are parsed; longer ones are bad.
     var lineLimit = SpoolLine.maxLineBytes
 
@@ -63,7 +65,7 @@ struct SpoolReader {
                 let range = (pos + i)..<(pos + nl)
                 if nl - i > lineLimit {
                     chunk.bad.append(range)
-                } else if let (event, batch) = SpoolLine.decode(block[i..<nl]) {
+                } else if let (event, batch) = SpoolLine.decode(block[i..<nl], plates: plates) {
                     chunk.entries.append(Entry(event: event, batch: batch, end: pos + nl + 1))
                 } else {
                     chunk.bad.append(range)

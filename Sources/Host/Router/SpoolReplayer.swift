@@ -42,7 +42,7 @@ final class SpoolReplayer {
 
     /// Replays one file; returns its position when it is the one being appended to.
     private func replay(_ file: String, _ store: EventStore) throws -> JournalMark? {
-        let reader = SpoolReader(path: "\(spool.directory)/\(file)")
+        let reader = SpoolReader(path: "\(spool.directory)/\(file)", plates: spool.plates)
         var position = try store.spoolPosition(file: file)
         var total = 0
         while true {

@@ -63,6 +63,7 @@ final class WorkQueueConsumer: @unchecked Sendable {
     private var isStopping: Bool { condition.withLock { stopping } }
 
     private func run() {
+        reclaimEarlierJobs()
         var failing = false
         while !isStopping {
             waitForRoom()
@@ -78,6 +79,27 @@ final class WorkQueueConsumer: @unchecked Sendable {
                 continue
             }
             if let job { handle(job) }
+        }
+    }
+
+    /// Jobs that an earlier run under the same host id (a fixed `VIGIL_HOST_ID`) took and never
+    /// finished go back to the queue before this run takes any; no reaper would (it skips its own id).
+    /// Retries while Redis is unreachable.
+    private func reclaimEarlierJobs() {
+        var failing = false
+        while !isStopping {
+            do {
+                let moved = try Await.run { [keys, client] in try await keys.requeueAll(of: keys.host, client) }
+                if moved > 0 {
+                    logger.warning("Work queue: jobs an earlier run of this host left unfinished are back in the queue",
+                                   metadata: ["jobs": "\(moved)", "host.id": "\(keys.host)"])
+                }
+                return
+            } catch {
+                if !failing { logger.error("Work queue unreachable; retrying", metadata: ["error": "\(error)"]) }
+                failing = true
+                sleep(1)
+            }
         }
     }
 

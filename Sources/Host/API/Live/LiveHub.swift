@@ -112,7 +112,7 @@ package final class LiveHub: @unchecked Sendable {
     private func subscribeAndRead() throws {
         guard let address else { return }
         let conn = try RedisConnection(host: address.host, port: address.port, database: address.database,
-                                       password: address.password, timeoutSeconds: 2)
+                                       password: address.password, timeoutSeconds: 2, username: address.username)
         let reply = try conn.command(["SUBSCRIBE", channel])
         guard case .array(let parts) = reply, parts.first?.text == "subscribe" else {
             throw SubscribeError(channel: channel, reply: "\(reply)")
