@@ -96,6 +96,22 @@ std::vector<cv::Rect> insidePlate(const std::vector<cv::Rect> &chars, const cv::
     return kept;
 }
 
+// Drops strokes at either end of the line much thinner than any character: the plate's frame edge or
+// a bolt (a "1" is still a quarter as wide as the characters are tall).
+std::vector<cv::Rect> trimEnds(std::vector<cv::Rect> chars) {
+    if (chars.size() < 4) return chars;
+    std::vector<int> heights;
+    for (const cv::Rect &c : chars) heights.push_back(c.height);
+    std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
+    const double thin = 0.18 * heights[heights.size() / 2];
+    while (chars.size() > 3) {
+        if (chars.front().width < thin) chars.erase(chars.begin());
+        else if (chars.back().width < thin) chars.pop_back();
+        else break;
+    }
+    return chars;
+}
+
 }  // namespace
 
 std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText) {
@@ -163,7 +179,7 @@ std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::M
         chars.erase(std::remove_if(chars.begin(), chars.end(), [&](const cv::Rect &c) { return c.height > 1.2 * median; }),
                     chars.end());
     }
-    return insidePlate(chars, bin);
+    return trimEnds(insidePlate(chars, bin));
 }
 
 cv::Mat characterImage(const cv::Mat &clean, const cv::Rect &box, int top, int bottom) {
