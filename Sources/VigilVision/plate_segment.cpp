@@ -96,14 +96,45 @@ std::vector<cv::Rect> insidePlate(const std::vector<cv::Rect> &chars, const cv::
     return kept;
 }
 
+// Drops strokes at either end of the line thinner than most characters (the plate's frame edge, a
+// bolt) unless they stand where the next evenly spaced character would (a narrow I or 1).
+std::vector<cv::Rect> trimEnds(std::vector<cv::Rect> chars) {
+    if (chars.size() < 4) return chars;
+    std::vector<int> heights;
+    for (const cv::Rect &c : chars) heights.push_back(c.height);
+    std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
+    const double h = heights[heights.size() / 2], thin = 0.22 * h;
+    auto centre = [](const cv::Rect &c) { return c.x + c.width / 2.0; };
+    std::vector<double> gaps;
+    for (size_t i = 1; i < chars.size(); i++) {
+        if (chars[i].width >= thin && chars[i - 1].width >= thin) gaps.push_back(centre(chars[i]) - centre(chars[i - 1]));
+    }
+    if (gaps.empty()) return chars;
+    std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+    const double pitch = gaps[gaps.size() / 2];
+    auto junk = [&](const cv::Rect &c, const cv::Rect &next) {
+        if (c.width >= thin) return false;
+        const double d = std::abs(centre(c) - centre(next)) / pitch;
+        return c.width < 0.08 * h || d < 0.8 || d > 1.2;
+    };
+    while (chars.size() > 3) {
+        if (junk(chars.front(), chars[1])) chars.erase(chars.begin());
+        else if (junk(chars.back(), chars[chars.size() - 2])) chars.pop_back();
+        else break;
+    }
+    return chars;
+}
+
 }  // namespace
 
 std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText) {
     const int type = darkText ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY;
-    std::vector<cv::Mat> variants(3);
+    std::vector<cv::Mat> variants(4);
     cv::threshold(band, variants[0], 0, 255, type | cv::THRESH_OTSU);
     cv::adaptiveThreshold(band, variants[1], 255, cv::ADAPTIVE_THRESH_MEAN_C, type, kCharHeight | 1, 5);
     cv::adaptiveThreshold(band, variants[2], 255, cv::ADAPTIVE_THRESH_MEAN_C, type, (2 * kCharHeight) | 1, 10);
+    // a stricter local threshold: faint plates' characters come apart from their frame and each other
+    cv::adaptiveThreshold(band, variants[3], 255, cv::ADAPTIVE_THRESH_MEAN_C, type, kCharHeight | 1, 12);
     return variants;
 }
 
@@ -163,7 +194,7 @@ std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::M
         chars.erase(std::remove_if(chars.begin(), chars.end(), [&](const cv::Rect &c) { return c.height > 1.2 * median; }),
                     chars.end());
     }
-    return insidePlate(chars, bin);
+    return trimEnds(insidePlate(chars, bin));
 }
 
 cv::Mat characterImage(const cv::Mat &clean, const cv::Rect &box, int top, int bottom) {

@@ -55,4 +55,50 @@ final class PlateResolverTests: XCTestCase {
         let a = resolver.readings(read("HB8X9J")), b = resolver.readings(read("HB8X9J")), c = resolver.readings(read("HBBX9J", confidence: 95))
         XCTAssertEqual(resolver.combine([a, b, c]).first?.text, "HB8X9J")
     }
+
+    func testCzechFormatsTakeARegionDigitFirstAndResolveLettersByPosition() throws {
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("eu")!)
+        // 1AB2545 with its fifth character read S, a 5 just below it
+        var reads = read("1AB2S45")
+        reads[4] = CharacterRead([("S", 91), ("5", 89)])
+        let czech = try XCTUnwrap(resolver.readings(reads).first)
+        XCTAssertEqual(czech.text, "1AB2545")
+        XCTAssertEqual(czech.region, "eu")
+        XCTAssertTrue(czech.specific)
+        // no Czech region is numbered 0: after a 0 the same characters fit only a generic format
+        reads[0] = CharacterRead([("0", 90)])
+        let generic = try XCTUnwrap(resolver.readings(reads).first)
+        XCTAssertEqual(generic.text, "0AB2S45")
+        XCTAssertFalse(generic.specific)
+    }
+
+    func testUSReadsOAsZeroUnlessAlmostAsLikelyAD() {
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
+        var reads = read("ABC123")
+        reads[2] = CharacterRead([("O", 90), ("D", 89), ("0", 88)])
+        XCTAssertEqual(resolver.readings(reads).first?.text, "ABD123")
+        reads[2] = CharacterRead([("O", 90), ("D", 80), ("0", 88)])
+        XCTAssertEqual(resolver.readings(reads).first?.text, "AB0123")
+    }
+
+    func testEverySegmentationBacksATextItsOCRAlternativesAllow() throws {
+        // three binarisations read one character three ways: O (a US zero), Q with O just below it, O again
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
+        var a = read("6MDU097"), b = read("6MDU097")
+        a[4] = CharacterRead([("O", 95), ("0", 94)])
+        b[4] = CharacterRead([("Q", 95.7), ("O", 95.1)])
+        let best = try XCTUnwrap(resolver.combine([resolver.readings(a), resolver.readings(b), resolver.readings(a)]).first)
+        XCTAssertEqual(best.text, "6MDU097")
+        // backed by all three, so as confident as its characters
+        XCTAssertGreaterThan(best.confidence, 0.85)
+    }
+
+    func testASegmentationNeverOfferingALetterDoesNotBackIt() throws {
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
+        let a = read("HB8X9J"), b = read("HB3X9J", confidence: 95)
+        let votes = resolver.combine([resolver.readings(a), resolver.readings(a), resolver.readings(b)])
+        XCTAssertEqual(votes.first?.text, "HB8X9J")
+        let lone = try XCTUnwrap(votes.first { $0.text == "HB3X9J" })
+        XCTAssertLessThan(lone.confidence, 0.5, "read by one segmentation of three")
+    }
 }

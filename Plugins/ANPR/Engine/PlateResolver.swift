@@ -14,6 +14,9 @@ struct PlateResolver {
         var region: String
         /// True when a specific national format (or a user's pattern) matched, not a generic one.
         var specific = false
+        /// The characters read, one per letter of `text`, and the confidence each letter was picked with.
+        var characters: [CharacterRead] = []
+        var picked: [Double] = []
     }
 
     /// A plate text after voting: confidence 0–1.
@@ -40,6 +43,8 @@ struct PlateResolver {
     var alternativeGap = 5.0
     /// Less score for a generic reading without any digit.
     var noDigitPenalty = 25.0
+    /// The best texts of each segmentation put to the vote.
+    var candidatesPerVariant = 8
 
     /// The readings of one segmentation, best first, one per text.
     func readings(_ reads: [CharacterRead]) -> [Reading] {
@@ -66,39 +71,70 @@ struct PlateResolver {
     }
 
     /// Votes over the readings of several segmentations (binarisations) of one plate: a text read in
-    /// all of them beats one read in a single one. Best first.
+    /// all of them beats one read in a single one. A segmentation also backs a text its own reading in
+    /// the same format differs from only where that text's letter is one of the OCR's alternatives
+    /// (less what the alternative scores below the letter it read). Best first.
     func combine(_ perVariant: [[Reading]]) -> [Candidate] {
         guard !perVariant.isEmpty else { return [] }
-        var votes: [String: (score: Double, confidence: Double, region: String, specific: Bool)] = [:]
+        var texts: [String: Reading] = [:]
         for readings in perVariant {
-            let top = readings.first?.score ?? 0
-            for r in readings {
-                let v = votes[r.text] ?? (0, 0, r.region, r.specific)
+            for r in readings.prefix(candidatesPerVariant) where texts[r.text] == nil { texts[r.text] = r }
+        }
+        var out: [Candidate] = []
+        for (text, origin) in texts {
+            let letters = Array(text.utf8)
+            var score = 0.0, confidence = 0.0
+            for readings in perVariant {
+                let top = readings.first?.score ?? 0
+                var best: (score: Double, confidence: Double)?
+                for r in readings where r.text.utf8.count == letters.count && r.region == origin.region && r.specific == origin.specific {
+                    guard let s = support(letters, by: r), s.score > best?.score ?? -.infinity else { continue }
+                    best = s
+                }
+                guard let best else { continue }
                 // a variant backs its own best text most: another of its texts loses what it scores below it
                 // (dropping an edge character every variant has would otherwise outvote one they disagree on)
-                let vote = max(0.01, r.score - (top - r.score))
-                votes[r.text] = (v.score + vote, v.confidence + r.confidence, v.region, v.specific)
+                score += max(0.01, best.score - (top - best.score))
+                confidence += best.confidence
             }
+            out.append(Candidate(text: text, confidence: min(1, confidence / (100 * Double(perVariant.count))), region: origin.region,
+                                 score: score, specific: origin.specific))
         }
-        let n = Double(perVariant.count)
-        return votes.map { Candidate(text: $0.key, confidence: min(1, $0.value.confidence / (100 * n)), region: $0.value.region,
-                                     score: $0.value.score, specific: $0.value.specific) }
-            .filter { $0.score > 0 }
+        return out.filter { $0.score > 0 }
             .sorted { $0.score != $1.score ? $0.score > $1.score : $0.text < $1.text }
+    }
+
+    /// How much reading `r` backs `letters` (same length): its score less, for each letter it read
+    /// differently, how far below its own letter the OCR put that one (nil when the OCR never offered it).
+    private func support(_ letters: [UInt8], by r: Reading) -> (score: Double, confidence: Double)? {
+        if r.characters.count != letters.count { return String(decoding: letters, as: UTF8.self) == r.text ? (r.score, r.confidence) : nil }
+        var cost = 0.0, sum = 0.0
+        let own = Array(r.text.utf8)
+        for i in letters.indices {
+            let want = letters[i]
+            if own[i] == want { sum += r.picked[i]; continue }
+            let zero = want == UInt8(ascii: "0")
+            guard let alt = r.characters[i].choices.first(where: { $0.character == want || (zero && $0.character == UInt8(ascii: "O")) })
+            else { return nil }
+            cost += max(0, r.picked[i] - alt.confidence)
+            sum += alt.confidence
+        }
+        return (r.score - cost, sum / Double(letters.count))
     }
 
     private func read(_ reads: [CharacterRead], as format: PlateFormat) -> [Reading] {
         if format.regex != nil { return readPattern(reads, format) }
         guard reads.count == format.slots.count else { return [] }
         var text: [UInt8] = []
-        var sum = 0.0
+        var picked: [Double] = []
         var mapped = false
         for (read, slot) in zip(reads, format.slots) {
             guard let (c, confidence, lookalike) = pick(read, slot, zeroForO: format.zeroForO) else { return [] }
             text.append(c)
-            sum += confidence
+            picked.append(confidence)
             mapped = mapped || lookalike
         }
+        let sum = picked.reduce(0, +)
         let n = Double(text.count)
         // a format earns its bonus only when the OCR's own alternatives fit it: one that needs a
         // look-alike swap (A read where a 4 must be) is no evidence for that format
@@ -109,7 +145,7 @@ struct PlateResolver {
         // words (a dealer's name on the frame) have no digit, or only look-alikes of letters (0, 1)
         if !format.specific, !text.contains(where: { (50...57).contains($0) }) { score -= noDigitPenalty }
         return [Reading(text: String(decoding: text, as: UTF8.self), score: score, confidence: sum / n, region: format.region,
-                        specific: format.specific)]
+                        specific: format.specific, characters: reads, picked: picked)]
     }
 
     /// The best alternative that fits the slot, else the top one's look-alike (true: a look-alike, or an alternative
