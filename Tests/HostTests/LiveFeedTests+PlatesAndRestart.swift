@@ -101,4 +101,40 @@ extension LiveFeedTests {
         XCTAssertNil(ws.read(timeout: 0.5), "nothing twice")
         await api.stop()
     }
+
+    /// The hub's subscription cut (CLIENT KILL) while Redis refuses new connections (maxclients):
+    /// what the router publishes meanwhile reaches no subscriber, yet the client gets it once the
+    /// hub is back — replayed from PostgreSQL — then the live events, each once, in id order.
+    func testEventsPublishedWhileTheFeedWasAwayAreReplayed() async throws {
+        let f = try RouterFixture()
+        let api = try await APIFixture(liveChannel: f.channel)
+        let cam = "away\(UUID().uuidString.prefix(6))"
+        let ws = try RawWebSocket(port: api.port, path: "/api/events/live?camera_id=\(cam)")
+        waitJoined(api, 1)
+        f.router.start()
+        defer { f.router.shutdown() }
+        f.router.submit(f.event(cam, 0))
+        XCTAssertEqual(messages(ws, 1).map { $0["frame_number"]?.intValue }, [0])
+
+        let admin = try publisher()
+        guard case .array(let limit) = try admin.command(["CONFIG", "GET", "maxclients"]), let was = limit.last?.text else {
+            return XCTFail("CONFIG GET maxclients")
+        }
+        defer { _ = try? admin.command(["CONFIG", "SET", "maxclients", was]) }  // also when the test fails
+        _ = try admin.command(["CONFIG", "SET", "maxclients", "1"])  // nobody new gets in
+        _ = try admin.command(["CLIENT", "KILL", "TYPE", "pubsub"])
+        RouterFixture.wait("the hub to lose its subscription") { !api.hub.isSubscribed }
+        for i in 1...20 { f.router.submit(f.event(cam, i)) }
+        try RouterFixture.wait("saved and published to nobody") { try f.rows(cameraPrefix: cam).count == 21 }
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertFalse(api.hub.isSubscribed, "the hub stayed out meanwhile")
+        _ = try admin.command(["CONFIG", "SET", "maxclients", was])
+        RouterFixture.wait("the hub to resubscribe") { api.hub.isSubscribed }
+        f.router.submit(f.event(cam, 21))
+        let got = messages(ws, 21, timeout: 20).map { Int64($0["id"]!.intValue!) }
+        try RouterFixture.wait("saved after") { try f.rows(cameraPrefix: cam).count == 22 }
+        XCTAssertEqual(got, try f.rows(cameraPrefix: cam).dropFirst().map(\.id), "each event once, in id order")
+        XCTAssertNil(ws.read(timeout: 0.5), "nothing twice")
+        await api.stop()
+    }
 }
