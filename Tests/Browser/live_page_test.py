@@ -101,7 +101,7 @@ def wait_for(driver, what, script, timeout=60):
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: d.execute_script(script))
     except Exception:
-        state = driver.execute_script("return {online: vigil.online, opens: vigil.opens, shown: vigil.shown, live: vigil.live,"
+        state = driver.execute_script("return window.vigil === undefined ? 'no window.vigil' : {online: vigil.online, opens: vigil.opens, shown: vigil.shown, live: vigil.live,"
                                       " rows: document.querySelectorAll('#events .row').length}")
         raise AssertionError(f"timed out waiting for {what}; page state {state}")
 
@@ -170,7 +170,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     try:
         driver.get(base + "/ui")
-        wait_for(driver, "the live feed to connect", "return vigil.online && vigil.opens >= 1")
+        wait_for(driver, "the live feed to connect", "return window.vigil !== undefined && vigil.online && vigil.opens >= 1")
         wait_for(driver, "rows to arrive live", "return vigil.live >= 3", timeout=90)
         nav = driver.execute_script("const n = performance.getEntriesByType('navigation')[0];"
                                     " return {transfer: n.transferSize, body: n.decodedBodySize}")

@@ -231,7 +231,7 @@ enum PageScript {
     /// (Re)starts the view: the newest page of history, then the live feed after its newest id.
     async function start() {
       if (V.ws) { const old = V.ws; V.ws = null; old.close(); }
-      $("#events").textContent = ""; V.ids.clear(); V.maxId = 0; older = null; keepRows = MAX_ROWS; pending = [];
+      $("#events").textContent = ""; V.ids.clear(); V.maxId = 0; older = null; keepRows = MAX_ROWS; pending = []; $("#olderNote").textContent = "";
       try {
         const page = await (await api("/api/events?" + query({page_size: "50"}))).json();
         addRows(page.events, false);
