@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// `since_id` first replays from PostgreSQL the matching events after that id (oldest first,
 /// at most `maxReplay`), then goes on live without a gap or a duplicate: the client is
 /// registered with the hub (whose subscription is in place) before the query, live events wait
-/// in its mailbox meanwhile, and those with ids up to the last replayed are skipped.
+/// in its mailbox meanwhile, and those with ids up to the last replayed are skipped. When the
+/// hub resubscribes after losing Redis (`.resync`), the same is done from the last event sent.
 ///
 /// A bad parameter refuses the handshake (400); a missing or wrong token (when `API_TOKEN` is set)
 /// is told after the upgrade, by close code 4401, since a browser sees no HTTP status.
