@@ -37,7 +37,8 @@ final class APIFixture: @unchecked Sendable {
         var options = APIServer.Options(host: "127.0.0.1", port: 0, snapshotsDir: self.snapshotsDir, token: token, plates: plates)
         options.channel = liveChannel
         options.liveBufferBytes = liveBufferBytes
-        hub = LiveHub(address: try RedisAddress(url: services.redis), channel: liveChannel, logger: logger)
+        hub = LiveHub(address: try RedisAddress(url: services.redis), channel: liveChannel, logger: logger,
+                      plates: options.plateAccess)
         let app = APIServer.build(options: options, pool: pool, view: view, metrics: metrics, logger: logger, hub: hub,
                                   onRunning: { ready.continuation.yield($0) })
         group = ServiceGroup(configuration: .init(services: [app], logger: logger))

@@ -70,7 +70,8 @@ package enum APIServer {
         let router = buildRouter(options: options, repository: repository, view: view, metrics: metrics)
         var apiLogger = logger
         apiLogger[metadataKey: "component"] = "api"
-        let hub = hub ?? LiveHub(address: options.liveRedis, channel: options.channel, logger: apiLogger)
+        let hub = hub ?? LiveHub(address: options.liveRedis, channel: options.channel, logger: apiLogger,
+                                     plates: options.plateAccess)
         let live = buildLiveRouter(options: options, repository: repository, hub: hub)
         return Application(router: router,
                            server: .http1WebSocketUpgrade(webSocketRouter: live,

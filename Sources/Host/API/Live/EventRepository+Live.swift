@@ -3,7 +3,7 @@ import VigilRouter
 
 extension EventRepository {
     /// Events with ids after `id` matching `filter`, oldest id first, at most `limit`: the
-    /// `since_id` replay of the live feed, as published JSON.
+    /// `since_id` replay of the live feed, as published JSON (plates shown as the API shows them).
     func events(after id: Int64, filter: LiveFilter, limit: Int) async throws -> [(id: Int64, json: [UInt8])] {
         try await withConnection { db in
             var params: [String?] = [String(id)]
@@ -14,7 +14,7 @@ extension EventRepository {
             let rows = try PreparedStatements.query(db, """
                 SELECT \(PublishedRow.columns) FROM events\(conditions.whereClause) ORDER BY id LIMIT $\(params.count)
                 """, params)
-            return (0..<rows.count).map { (Int64(rows[$0, 0] ?? "") ?? 0, PublishedRow.json(at: $0, in: rows)) }
+            return (0..<rows.count).map { (Int64(rows[$0, 0] ?? "") ?? 0, PublishedRow.json(at: $0, in: rows, plates: self.plates)) }
         }
     }
 }

@@ -5,7 +5,17 @@ import Foundation
 /// dropped (`overflowed`) rather than buffered without end or allowed to slow the hub, which
 /// never waits for a client. While `since_id` history is being replayed the mailbox holds live
 /// events back; `release(after:)` then drops those already replayed and lets the rest through.
+/// After the hub lost its subscription and made a new one (`resync()`), the mailbox hands out
+/// what it held from before, then `.resync`: the connection replays from PostgreSQL what was
+/// published meanwhile, holding the new live events back the same way.
 final class LiveClient: @unchecked Sendable {
+    /// What `next()` hands out.
+    enum Delivery {
+        case event(LiveEvent)
+        /// The hub resubscribed: replay from PostgreSQL after the last event sent, then `release(after:)`.
+        case resync
+    }
+
     let filter: LiveFilter
     /// The most bytes of events that may wait.
     let limitBytes: Int
@@ -19,7 +29,10 @@ final class LiveClient: @unchecked Sendable {
     private var peakBytes = 0
     private var holding: Bool
     private var skipThrough: Int64 = 0
-    private var waiter: CheckedContinuation<LiveEvent?, Never>?
+    private var waiter: CheckedContinuation<Delivery?, Never>?
+    /// A `.resync` is due once the events before index `resyncAt` of `queue` are taken.
+    private var resyncPending = false
+    private var resyncAt = 0
     private var finished = false
     private var didOverflow = false
 
@@ -43,7 +56,7 @@ final class LiveClient: @unchecked Sendable {
         if !holding, let w = waiter {
             waiter = nil
             lock.unlock()
-            w.resume(returning: event)
+            w.resume(returning: .event(event))
             return
         }
         guard queuedBytes + event.bytes <= limitBytes else {
@@ -62,30 +75,50 @@ final class LiveClient: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Ends the hold after the `since_id` replay: events with ids up to `lastReplayed` were sent
-    /// from PostgreSQL already and are skipped, now and later.
+    /// Ends the hold after a replay (`since_id`, or after `.resync`): events with ids up to
+    /// `lastReplayed` were sent from PostgreSQL already and are skipped, now and later.
     func release(after lastReplayed: Int64) {
         lock.lock()
-        skipThrough = lastReplayed
+        skipThrough = max(skipThrough, lastReplayed)
         var kept: [LiveEvent] = []
-        for e in queue[head...] where e.id > lastReplayed { kept.append(e) }
-        queue = kept; head = 0
+        for e in queue[head...] where e.id > skipThrough { kept.append(e) }
+        queue = kept; head = 0; resyncAt = 0
         queuedBytes = kept.reduce(0) { $0 + $1.bytes }
-        holding = false
+        holding = resyncPending  // a resubscription during the replay: replay again before letting events through
         lock.unlock()
     }
 
-    /// The next event, waiting for one; nil once the client is finished or overflowed.
-    func next() async -> LiveEvent? {
-        await withCheckedContinuation { (c: CheckedContinuation<LiveEvent?, Never>) in
+    /// The hub made a new subscription after losing one (its thread, before it reads a message):
+    /// events offered from now on are held; `next()` hands out those waiting, then `.resync`.
+    func resync() {
+        lock.lock()
+        guard !finished else { lock.unlock(); return }
+        holding = true
+        resyncPending = true
+        resyncAt = queue.count
+        let w = head == resyncAt ? waiter : nil
+        if w != nil { waiter = nil; resyncPending = false }
+        lock.unlock()
+        w?.resume(returning: .resync)
+    }
+
+    /// The next event (or `.resync`), waiting for one; nil once the client is finished or overflowed.
+    func next() async -> Delivery? {
+        await withCheckedContinuation { (c: CheckedContinuation<Delivery?, Never>) in
             lock.lock()
-            if head < queue.count {
+            if resyncPending, head == resyncAt, !finished {
+                resyncPending = false
+                lock.unlock()
+                c.resume(returning: .resync)
+            } else if head < queue.count {
                 let e = queue[head]
                 head += 1
                 queuedBytes -= e.bytes
-                if head > 256, head * 2 > queue.count { queue.removeFirst(head); head = 0 }
+                if head > 256, head * 2 > queue.count {
+                    queue.removeFirst(head); resyncAt = max(0, resyncAt - head); head = 0
+                }
                 lock.unlock()
-                c.resume(returning: e)
+                c.resume(returning: .event(e))
             } else if finished {
                 lock.unlock()
                 c.resume(returning: nil)

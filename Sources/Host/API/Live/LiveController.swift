@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// `since_id` first replays from PostgreSQL the matching events after that id (oldest first,
 /// at most `maxReplay`), then goes on live without a gap or a duplicate: the client is
 /// registered with the hub (whose subscription is in place) before the query, live events wait
-/// in its mailbox meanwhile, and those with ids up to the last replayed are skipped.
+/// in its mailbox meanwhile, and those with ids up to the last replayed are skipped. When the
+/// hub resubscribes after losing Redis (`.resync`), the same is done from the last event sent.
 ///
 /// A bad parameter refuses the handshake (400); a missing or wrong token (when `API_TOKEN` is set)
 /// is told after the upgrade, by close code 4401, since a browser sees no HTTP status.
@@ -85,11 +86,24 @@ struct LiveController: Sendable {
                 for try await _ in inbound {}
                 client.finish()
             }
-            if let since = filter.sinceID {
-                closeReason = try await replay(after: Int64(since), client: client, outbound: outbound)
+            var last: Int64? = filter.sinceID.map(Int64.init)
+            if let since = last {
+                let r = try await replay(after: since, client: client, outbound: outbound)
+                closeReason = r.closeReason; last = r.last
             }
-            if closeReason == nil {
-                while let event = await client.next() { try await outbound.write(.text(event.json)) }
+            while closeReason == nil, let delivery = await client.next() {
+                switch delivery {
+                case .event(let event):
+                    try await outbound.write(.text(event.json))
+                    last = max(last ?? event.id, event.id)
+                case .resync:  // Redis came back: what was published meanwhile, from PostgreSQL
+                    if let since = last {
+                        let r = try await replay(after: since, client: client, outbound: outbound)
+                        closeReason = r.closeReason; last = r.last
+                    } else {
+                        client.release(after: 0)
+                    }
+                }
             }
             client.finish()
             group.cancelAll()
@@ -105,8 +119,9 @@ struct LiveController: Sendable {
     }
 
     /// Sends the events after `since` from PostgreSQL, then lets the live ones through; a reason
-    /// to close instead when there are more than `maxReplay`.
-    private func replay(after since: Int64, client: LiveClient, outbound: WebSocketOutboundWriter) async throws -> String? {
+    /// to close instead when there are more than `maxReplay`. Returns the last id sent.
+    private func replay(after since: Int64, client: LiveClient,
+                        outbound: WebSocketOutboundWriter) async throws -> (closeReason: String?, last: Int64) {
         var last = since
         var sent = 0
         while !client.isFinished {
@@ -117,10 +132,10 @@ struct LiveController: Sendable {
             if page.count < 500 { break }
             if sent >= Self.maxReplay {
                 client.finish()
-                return "since_id: more than \(Self.maxReplay) events to replay; page through /api/events instead"
+                return ("since_id: more than \(Self.maxReplay) events to replay; page through /api/events instead", last)
             }
         }
         client.release(after: last)
-        return nil
+        return (nil, last)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import VigilRouter
 
 /// One published event as the live feed hands it on: the published JSON text, unchanged, and the
 /// three fields the feed's filters and its `since_id` join look at (read once per message, not
@@ -14,10 +15,20 @@ struct LiveEvent: Sendable {
     let bytes: Int
 
     /// Reads a published message; nil when it is not an event (no integer `id`, `camera_id`, `event_type`).
-    init?(published json: String) {
+    /// Plates are shown as `plates` says, as the REST API shows them: an event carrying plates is
+    /// re-encoded with them redacted (no `API_TOKEN` set) or decrypted (published encrypted, and
+    /// the key is here); every other message is passed on byte for byte.
+    init?(published json: String, plates: PlateAccess = PlateAccess()) {
         guard let value = try? JSONValue(parsing: json), let id = value["id"]?.intValue,
               let camera = value["camera_id"]?.stringValue, let type = value["event_type"]?.stringValue else { return nil }
-        self.init(id: Int64(id), cameraID: camera, eventType: type, json: json)
+        var text = json
+        if plates.mayApply(to: Array(json.utf8)), let data = value["event_data"], PlateFields.holdsPlates(data),
+           plates.view != .plain || PlateFields.isSealed(data), case .object(var members) = value {
+            let shown = PlateFields.show(data, as: plates.view, plates.vault, eventID: Int64(id))
+            for i in members.indices where members[i].key == "event_data" { members[i].value = shown }
+            text = EventJSON.encode(.object(members))
+        }
+        self.init(id: Int64(id), cameraID: camera, eventType: type, json: text)
     }
 
     init(id: Int64, cameraID: String, eventType: String, json: String) {

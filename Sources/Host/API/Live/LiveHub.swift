@@ -7,16 +7,21 @@ import VigilRedis
 /// (hiredis blocks) reads the channel the router publishes on and offers each event to the
 /// clients, whose mailboxes never block it. It runs while there are clients: the first one starts
 /// it, the last one leaving ends it. When Redis goes away it resubscribes with backoff
-/// (50 ms doubling to 2 s) for as long as clients remain.
+/// (50 ms doubling to 2 s) for as long as clients remain, and then tells each client to replay
+/// from PostgreSQL what was published while it was away (`LiveClient.resync()`). Plates in the
+/// events are shown as the REST API shows them (`plates`), once per message for every client.
 package final class LiveHub: @unchecked Sendable {
     private let address: RedisAddress?
     private let channel: String
     private let logger: Logger
+    private let plates: PlateAccess
 
     private let lock = NSCondition()
     private var clients: [ObjectIdentifier: LiveClient] = [:]
     private var running = false
     private var subscribed = false
+    /// The subscription was lost while clients were there: the next one makes them resync.
+    private var lostSubscription = false
     private var connection: RedisConnection?
     private var counts = Counts()
 
@@ -39,8 +44,8 @@ package final class LiveHub: @unchecked Sendable {
         var description: String { "Redis SUBSCRIBE \(channel) failed: unexpected reply \(reply)" }
     }
 
-    package init(address: RedisAddress?, channel: String, logger: Logger) {
-        self.address = address; self.channel = channel; self.logger = logger
+    init(address: RedisAddress?, channel: String, logger: Logger, plates: PlateAccess = PlateAccess()) {
+        self.address = address; self.channel = channel; self.logger = logger; self.plates = plates
     }
 
     var stats: Counts { lock.lock(); defer { lock.unlock() }; return counts }
@@ -95,6 +100,7 @@ package final class LiveHub: @unchecked Sendable {
                 connection = nil
                 subscribed = false
                 let idle = clients.isEmpty
+                if !idle { lostSubscription = true }
                 lock.unlock()
                 if idle { continue }
                 logger.warning("Live feed lost its Redis subscription; retrying",
@@ -123,12 +129,20 @@ package final class LiveHub: @unchecked Sendable {
         connection = conn
         subscribed = true
         counts.subscriptions += 1
+        let resync = lostSubscription ? Array(clients.values) : []
+        lostSubscription = false
         lock.unlock()
-        logger.debug("Live feed subscribed", metadata: ["redis.channel": "\(channel)"])
+        // Before the first message is read: what is offered from now on waits behind the replay.
+        for client in resync { client.resync() }
+        if resync.isEmpty {
+            logger.debug("Live feed subscribed", metadata: ["redis.channel": "\(channel)"])
+        } else {
+            logger.info("Live feed resubscribed", metadata: ["redis.channel": "\(channel)", "live.clients": "\(resync.count)"])
+        }
         while true {
             let reply = try conn.readReply(operation: "read \(channel)")
             guard case .array(let parts) = reply, parts.count == 3, parts[0].text == "message", let payload = parts[2].text else { continue }
-            guard let event = LiveEvent(published: payload) else {
+            guard let event = LiveEvent(published: payload, plates: plates) else {
                 lock.lock(); counts.unreadable += 1; lock.unlock()
                 continue
             }

@@ -6,11 +6,14 @@ enum PageScript {
     static let text = #"""
     "use strict";
     const $ = s => document.querySelector(s);
-    const MAX_ROWS = 300;
-    const V = window.vigil = {ids: new Set(), maxId: 0, shown: 0, live: 0, dup: 0, latencies: [], ws: null, online: false, opens: 0};
+    /// Live rows kept (older ones are dropped as new ones come; "Load older" pages history back in):
+    /// the fewer rows in the document, the less each frame has to lay out and paint.
+    const MAX_ROWS = 100;
+    const V = window.vigil = {ids: new Set(), maxId: 0, shown: 0, live: 0, dup: 0, ws: null, online: false, opens: 0,
+      probeRecv: {}, probeShown: {}};
     let token = localStorage.getItem("vigil.token") || "";
     let filter = {camera: "", type: ""};
-    let older = null, retry = 500, stats = null, statsTimer = null;
+    let older = null, keepRows = MAX_ROWS, retry = 500, stats = null, statsTimer = null;
 
     function headers() { return token ? {Authorization: "Bearer " + token} : {}; }
     async function api(path) {
@@ -58,12 +61,8 @@ enum PageScript {
 
     function timeText(ts) { const d = new Date(ts); return isNaN(d) ? ts : d.toLocaleTimeString() + "." + String(d.getMilliseconds()).padStart(3, "0"); }
 
-    /// Adds an event row in id order (newest first); ignores one already shown.
-    function addRow(e, live) {
-      if (V.ids.has(e.id)) { if (live) V.dup++; return; }  // a live duplicate would be the feed's fault
-      V.ids.add(e.id); V.shown++;
-      if (live) V.live++;
-      if (e.id > V.maxId) V.maxId = e.id;
+    /// The row element of an event.
+    function rowFor(e) {
       const li = document.createElement("li");
       li.className = "row" + (e.snapshot_path ? " has-snap" : "");
       li.dataset.id = e.id;
@@ -73,14 +72,64 @@ enum PageScript {
       const img = document.createElement("img"); img.alt = ""; li.append(img);
       if (e.snapshot_path) thumbs.observe(img);
       li._event = e;
-      const list = $("#events");
-      let before = list.firstElementChild;
-      while (before && Number(before.dataset.id) > e.id) before = before.nextElementSibling;
-      list.insertBefore(li, before);
-      while (list.children.length > MAX_ROWS && live) { const last = list.lastElementChild; V.ids.delete(Number(last.dataset.id)); last.remove(); }
-      if (live && e.event_data && typeof e.event_data.sent === "number") {
-        requestAnimationFrame(() => V.latencies.push(Date.now() - e.event_data.sent));
+      return li;
+    }
+
+    /// Adds event rows in id order (newest first), ignoring those already shown; returns those added. Live events newer
+    /// than every row (the usual case) go in as one fragment at the top; the list is then cut to
+    /// MAX_ROWS, so the page's work per frame stays the same however long it runs.
+    function addRows(events, live) {
+      const fresh = [];
+      for (const e of events) {
+        if (V.ids.has(e.id)) { if (live) V.dup++; continue; }  // a live duplicate would be the feed's fault
+        V.ids.add(e.id); V.shown++;
+        if (live) { V.live++; countLive(e); }
+        fresh.push(e);
       }
+      if (!fresh.length) return fresh;
+      fresh.sort((a, b) => b.id - a.id);
+      const list = $("#events");
+      const first = list.firstElementChild;
+      if (!first || fresh[fresh.length - 1].id > Number(first.dataset.id)) {
+        const frag = document.createDocumentFragment();
+        for (const e of fresh) frag.append(rowFor(e));
+        list.prepend(frag);
+      } else {
+        for (const e of fresh) {
+          let before = list.firstElementChild;
+          while (before && Number(before.dataset.id) > e.id) before = before.nextElementSibling;
+          list.insertBefore(rowFor(e), before);
+        }
+      }
+      if (fresh[0].id > V.maxId) V.maxId = fresh[0].id;
+      if (live) while (list.children.length > keepRows) { const last = list.lastElementChild; V.ids.delete(Number(last.dataset.id)); last.remove(); }
+      return fresh;
+    }
+
+    /// The browser test's probes carry their publish time (`event_data.sent`); for them the page
+    /// notes when each arrived and when it was on screen (wall clock, like the publisher's).
+    const timed = e => e.event_data !== null && typeof e.event_data === "object" && typeof e.event_data.sent === "number";
+
+    /// Live events wait here for the next frame: one DOM update per frame, however many arrived.
+    let pending = [], frameQueued = false;
+    const afterPaint = new MessageChannel();
+    let painted = [];
+    afterPaint.port1.onmessage = () => {  // the first task after the frame that drew them
+      const now = Date.now();
+      for (const id of painted) V.probeShown[id] = now;
+      painted = [];
+    };
+    function flush() {
+      frameQueued = false;
+      const batch = pending;
+      pending = [];
+      const probes = addRows(batch, true).filter(timed);
+      if (probes.length) { for (const e of probes) painted.push(e.id); afterPaint.port2.postMessage(0); }
+    }
+    function receive(e) {
+      if (timed(e)) V.probeRecv[e.id] = Date.now();
+      pending.push(e);
+      if (!frameQueued) { frameQueued = true; requestAnimationFrame(flush); }
     }
 
     async function blobURL(id) {
@@ -127,7 +176,8 @@ enum PageScript {
       const last = stats.last_24_hours[stats.last_24_hours.length - 1];
       if (last && String(e.timestamp).slice(0, 13) === last.hour.slice(0, 13)) last.count++;
       else loadStatsSoon();
-      if (!countsQueued) { countsQueued = true; requestAnimationFrame(() => { countsQueued = false; renderCounts(); }); }
+      // Counts and the chart are redrawn at most four times a second, not once per event.
+      if (!countsQueued) { countsQueued = true; setTimeout(() => { countsQueued = false; renderCounts(); }, 250); }
     }
     async function loadStats() { try { stats = await (await api("/api/events/stats")).json(); renderCounts(); } catch (_) {} }
     function loadStatsSoon() { if (!statsTimer) statsTimer = setTimeout(() => { statsTimer = null; loadStats(); }, 1000); }
@@ -149,7 +199,8 @@ enum PageScript {
       const extra = {page_size: "50", page: String(older.page)};
       if (older.end) extra.end_time = older.end;
       const page = await (await api("/api/events?" + query(extra))).json();
-      for (const e of page.events) addRow(e, false);
+      addRows(page.events, false);
+      keepRows += page.events.length;  // what the user paged to stays
       older.page++;
       $("#olderNote").textContent = page.events.length < 50 ? "no more" : "";
     }
@@ -166,7 +217,7 @@ enum PageScript {
         (token ? "&token=" + encodeURIComponent(token) : "");
       const ws = V.ws = new WebSocket(url);
       ws.onopen = () => { retry = 500; V.opens++; setOnline(true); loadStatus(); loadStats(); };
-      ws.onmessage = m => { const e = JSON.parse(m.data); if (!V.ids.has(e.id)) countLive(e); addRow(e, true); };
+      ws.onmessage = m => { if (V.ws === ws) receive(JSON.parse(m.data)); };
       ws.onclose = ev => {
         if (V.ws !== ws) return;  // replaced by a filter change
         setOnline(false);
@@ -180,10 +231,10 @@ enum PageScript {
     /// (Re)starts the view: the newest page of history, then the live feed after its newest id.
     async function start() {
       if (V.ws) { const old = V.ws; V.ws = null; old.close(); }
-      $("#events").textContent = ""; V.ids.clear(); V.maxId = 0; older = null;
+      $("#events").textContent = ""; V.ids.clear(); V.maxId = 0; older = null; keepRows = MAX_ROWS; pending = []; $("#olderNote").textContent = "";
       try {
         const page = await (await api("/api/events?" + query({page_size: "50"}))).json();
-        for (const e of page.events) addRow(e, false);
+        addRows(page.events, false);
       } catch (err) {
         setOnline(false);
         if (String(err.message) !== "unauthorized") setTimeout(start, retry);

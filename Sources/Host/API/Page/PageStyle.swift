@@ -1,4 +1,6 @@
-/// The live page's CSS: readable on a phone (one column under 700 px), dark and light.
+/// The live page's CSS: readable on a phone (one column under 700 px), dark and light. A new row
+/// moves every row below it, so each row is its own compositing layer (`will-change`: moved by the
+/// compositor, not painted again) and rows off screen are skipped by layout and paint (`content-visibility`).
 enum PageStyle {
     static let text = #"""
     :root{color-scheme:light dark;--bg:#fff;--fg:#111;--muted:#666;--line:#ddd;--accent:#0a66c2;--bad:#b00020;--ok:#137333}
@@ -23,7 +25,8 @@ enum PageStyle {
     #chart{margin:0;display:flex;align-items:flex-end;gap:2px;height:90px;border-bottom:1px solid var(--line)}
     #chart div{flex:1;background:var(--accent);min-height:1px}
     #events{list-style:none;margin:0;padding:0 1rem}
-    .row{display:grid;grid-template-columns:7rem 8rem 6rem 1fr 4rem;gap:.5rem;align-items:center;padding:.3rem 0;border-bottom:1px solid var(--line);cursor:pointer}
+    .row{display:grid;grid-template-columns:7rem 8rem 6rem 1fr 4rem;gap:.5rem;align-items:center;padding:.3rem 0;border-bottom:1px solid var(--line);cursor:pointer;
+      content-visibility:auto;contain-intrinsic-size:auto 3.3rem;will-change:transform}
     .row:hover{background:rgba(127,127,127,.12)}
     .row .t,.row .c{color:var(--muted);font-size:.85rem;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
     .row .ty{font-weight:600}
