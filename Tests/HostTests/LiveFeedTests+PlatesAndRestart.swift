@@ -10,12 +10,19 @@ import XCTest
 /// in the `since_id` replay), and the feed rides out a Redis restart — against the real router,
 /// Redis and PostgreSQL, and the real redis-server stopped and started again.
 extension LiveFeedTests {
-    /// Stops or starts one of the test's servers (scripts/services.sh, as scripts/with-services.sh started them).
-    func services(_ action: String) throws {
-        let dir = try XCTUnwrap(ProcessInfo.processInfo.environment["VIGIL_SERVICES_DIR"],
-                                "run the tests with scripts/with-services.sh (VIGIL_SERVICES_DIR)")
-        let r = try TestSupport.run("/bin/bash", ["\(TestSupport.root)/scripts/services.sh", action, dir])
-        XCTAssertEqual(r.status, 0, "services.sh \(action): \(r.stderr)")
+    /// A router and an API on one channel, a feed client of camera `<prefix><random>` that has
+    /// received the camera's first event (frame 0): the start of the Redis restart tests. The
+    /// caller shuts the router down and stops the API.
+    func startFeed(_ prefix: String) async throws -> (f: RouterFixture, api: APIFixture, cam: String, ws: RawWebSocket) {
+        let f = try RouterFixture()
+        let api = try await APIFixture(liveChannel: f.channel)
+        let cam = prefix + UUID().uuidString.prefix(6)
+        let ws = try RawWebSocket(port: api.port, path: "/api/events/live?camera_id=\(cam)")
+        waitJoined(api, 1)
+        f.router.start()
+        f.router.submit(f.event(cam, 0))
+        XCTAssertEqual(messages(ws, 1).map { $0["frame_number"]?.intValue }, [0])
+        return (f, api, cam, ws)
     }
 
     /// With PLATE_ENCRYPTION_KEY set, Redis carries plain plates (PLATE_PUBLISH=plain): a client of
@@ -77,21 +84,14 @@ extension LiveFeedTests {
     /// gets the events saved while Redis was down (replayed from PostgreSQL once the hub has
     /// resubscribed) and those published afterwards: each once, in id order.
     func testFeedGoesOnAfterARedisRestart() async throws {
-        let f = try RouterFixture()
-        let api = try await APIFixture(liveChannel: f.channel)
-        let cam = "restart\(UUID().uuidString.prefix(6))"
-        let ws = try RawWebSocket(port: api.port, path: "/api/events/live?camera_id=\(cam)")
-        waitJoined(api, 1)
-        f.router.start()
+        let (f, api, cam, ws) = try await startFeed("restart")
         defer { f.router.shutdown() }
-        f.router.submit(f.event(cam, 0))
-        XCTAssertEqual(messages(ws, 1).map { $0["frame_number"]?.intValue }, [0])
 
-        try services("stop-redis")
+        try Faults.services("stop-redis")
         RouterFixture.wait("the hub to notice Redis is gone") { !api.hub.isSubscribed }
         for i in 1...20 { f.router.submit(f.event(cam, i)) }
         try RouterFixture.wait("saved while Redis is down") { try f.rows(cameraPrefix: cam).count == 21 }
-        try services("start-redis")
+        try Faults.services("start-redis")
         RouterFixture.wait("the hub to resubscribe") { api.hub.isSubscribed && api.hub.stats.subscriptions == 2 }
         XCTAssertFalse(ws.closed, "the client stays connected meanwhile")
         f.router.submit(f.event(cam, 21))
@@ -106,15 +106,8 @@ extension LiveFeedTests {
     /// what the router publishes meanwhile reaches no subscriber, yet the client gets it once the
     /// hub is back — replayed from PostgreSQL — then the live events, each once, in id order.
     func testEventsPublishedWhileTheFeedWasAwayAreReplayed() async throws {
-        let f = try RouterFixture()
-        let api = try await APIFixture(liveChannel: f.channel)
-        let cam = "away\(UUID().uuidString.prefix(6))"
-        let ws = try RawWebSocket(port: api.port, path: "/api/events/live?camera_id=\(cam)")
-        waitJoined(api, 1)
-        f.router.start()
+        let (f, api, cam, ws) = try await startFeed("away")
         defer { f.router.shutdown() }
-        f.router.submit(f.event(cam, 0))
-        XCTAssertEqual(messages(ws, 1).map { $0["frame_number"]?.intValue }, [0])
 
         let admin = try publisher()
         guard case .array(let limit) = try admin.command(["CONFIG", "GET", "maxclients"]), let was = limit.last?.text else {
