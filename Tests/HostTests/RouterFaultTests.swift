@@ -43,7 +43,15 @@ final class RouterFaultTests: XCTestCase {
                       logs.lines.joined(separator: "\n"))
     }
 
-    func testAnAmbiguousCommitIsNotSavedTwice() throws {
+    func testAnAmbiguousCommitIsNotSavedTwice() throws { try ambiguousCommit(after: 199) }
+
+    /// The cut batch is the last thing saved: nothing newer wakes the publisher, yet the rows the
+    /// writer could not hand over are published (the writer's catch-up request wakes it).
+    func testTheLastBatchOfAnAmbiguousCommitIsPublishedWithoutWaitingForMore() throws { try ambiguousCommit(after: 1) }
+
+    /// One event saved and published, then `more` events whose first statement reaches PostgreSQL (and
+    /// commits) but whose answer never comes back: every event is saved once and published once.
+    func ambiguousCommit(after more: Int) throws {
         let services = try TestSupport.services()
         let proxy = try TCPProxy(upstreamPort: try Faults.postgresPort())
         defer { proxy.close() }
@@ -51,21 +59,22 @@ final class RouterFaultTests: XCTestCase {
         let sub = try SubscriberProcess(redisCLI: f.redis, channel: f.channel)
         defer { sub.stop() }
         let camera = "ambig-\(UUID().uuidString.prefix(6))"
+        let total = more + 1
         f.router.start()
         f.router.submit(f.event(camera, 0))
         RouterFixture.wait("first event published") { sub.payloads().count == 1 }
         Thread.sleep(forTimeInterval: 0.5)   // the publisher's outbox update is done
         // The next statement reaches PostgreSQL (and commits) but its answer never comes back.
         proxy.mode = .cutAfterNextRequest
-        for i in 1..<200 { f.router.submit(f.event(camera, i)) }
-        RouterFixture.wait("all saved", timeout: 30) { ((try? f.rows(cameraPrefix: camera).count) ?? 0) >= 200 }
-        RouterFixture.wait("all published", timeout: 30) { sub.payloads().count >= 200 }
+        for i in 1..<total { f.router.submit(f.event(camera, i)) }
+        RouterFixture.wait("all saved", timeout: 30) { ((try? f.rows(cameraPrefix: camera).count) ?? 0) >= total }
+        RouterFixture.wait("all published", timeout: 30) { sub.payloads().count >= total }
         Thread.sleep(forTimeInterval: 1)
         f.router.shutdown()
         XCTAssertEqual(proxy.cuts, 1)
-        XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), Array(0..<200), "the cut batch is saved once")
+        XCTAssertEqual(try f.rows(cameraPrefix: camera).map(\.frame), Array(0..<total), "the cut batch is saved once")
         let frames = try sub.payloads().map { try JSONValue(parsing: $0)["frame_number"]!.intValue! }
-        XCTAssertEqual(frames.sorted(), Array(0..<200), "and published once")
+        XCTAssertEqual(frames.sorted(), Array(0..<total), "and published once")
     }
 
     func testABlackHoledDatabaseDoesNotStallTheCameras() throws {

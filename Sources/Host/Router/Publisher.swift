@@ -48,11 +48,20 @@ final class Publisher: @unchecked Sendable {
     /// Hands over a committed batch. Never blocks: if the queue is full (Redis down) the batch is
     /// left to the catch-up from PostgreSQL.
     func submit(_ batch: [SavedEvent]) {
-        if !queue.push(batch, policy: .drop) { requestCatchUp() }
+        if !queue.push(batch, policy: .drop) { flagCatchUp() }
     }
 
-    /// Publishes from PostgreSQL what was saved after the outbox position before anything newer.
-    func requestCatchUp() { catchUpFlag.lock(); needsCatchUp = true; catchUpFlag.unlock() }
+    /// Publishes from PostgreSQL what was saved after the outbox position before anything newer
+    /// (the writer's call: rows committed that it could not hand over). Wakes the thread with an
+    /// empty batch, so the catch-up does not wait for the next saved batch: after an ambiguous
+    /// COMMIT those rows may be all there is.
+    func requestCatchUp() {
+        flagCatchUp()
+        _ = queue.push([], policy: .drop)
+    }
+
+    /// Marks a catch-up as due, without waking the thread (its own error paths wait out a backoff).
+    private func flagCatchUp() { catchUpFlag.lock(); needsCatchUp = true; catchUpFlag.unlock() }
 
     /// Ends the thread after what is queued is published.
     func close() { queue.close() }
@@ -74,7 +83,7 @@ final class Publisher: @unchecked Sendable {
             guard lastID >= 0, let db = outbox.connection() else {
                 // No position yet (PostgreSQL unreachable): what is queued is caught up later.
                 guard queue.popBatch(max: 256, timeout: 0.05) != nil else { return }
-                requestCatchUp()
+                flagCatchUp()
                 continue
             }
             if redis == nil {
@@ -87,7 +96,7 @@ final class Publisher: @unchecked Sendable {
                     if backoff == 0.05 { logger.error("Redis unavailable, publishing paused", metadata: ["error": "\(error)"]) }
                     // Wait out the backoff; queued batches are in PostgreSQL and will be caught up.
                     if queue.popBatch(max: 256, timeout: backoff) == nil { return }
-                    requestCatchUp()
+                    flagCatchUp()
                     backoff = min(backoff * 2, 0.5)
                     continue
                 }
@@ -112,17 +121,17 @@ final class Publisher: @unchecked Sendable {
                 if !refusing { logger.error("Redis refused to publish; retrying", metadata: ["error": "\(error.message)"]) }
                 refusing = true
                 redis = nil
-                requestCatchUp()
+                flagCatchUp()
                 if queue.popBatch(max: 256, timeout: backoff) == nil { return }
                 backoff = min(backoff * 2, 0.5)
             } catch let error as RedisError {
                 logger.error("Redis publish failed", metadata: ["error": "\(error)"])
                 redis = nil
-                requestCatchUp()
+                flagCatchUp()
             } catch {
                 logger.error("Catch-up from PostgreSQL failed", metadata: ["error": "\(error)"])
                 outbox.drop(after: error)
-                requestCatchUp()
+                flagCatchUp()
                 _ = queue.popBatch(max: 256, timeout: 0.5)
             }
         }
