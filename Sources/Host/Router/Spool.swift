@@ -83,8 +83,8 @@ final class Spool: @unchecked Sendable {
 
     /// Reads up to `max` events of `file` from byte `offset` (see `SpoolReader`).
     func read(file: String, from offset: Int, max: Int) throws -> SpoolReader.Chunk {
-        try SpoolReader(path: "\(directory)/\(file)", plates: plates).read(from: offset, limit: readLimit(file), maxEvents: max,
-                                                           sealed: currentFile != file)
+        try SpoolReader(path: "\(directory)/\(file)", plates: plates)
+            .read(from: offset, limit: readLimit(file), maxEvents: max, sealed: currentFile != file)
     }
 
     /// Stops appending to the current file (the next append starts a new one); returns its name and size.

@@ -23,6 +23,8 @@ final class WorkQueueConsumer: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private var counts = (done: 0, duplicates: 0, failed: 0, requeued: 0)
     private let maxInFlight = 1000
+    /// Whether the last Redis call of this consumer's thread failed (only that thread reads it).
+    private var unreachable = false
 
     init(keys: WorkQueueKeys, cameras: [QueueCamera], client: RedisClient, router: Router, logger: Logger) {
         self.keys = keys; self.client = client; self.router = router
@@ -64,21 +66,10 @@ final class WorkQueueConsumer: @unchecked Sendable {
 
     private func run() {
         reclaimEarlierJobs()
-        var failing = false
         while !isStopping {
             waitForRoom()
-            let job: String?
-            do {
-                job = try Await.run { [keys, client] in try await keys.take(client, timeout: .seconds(1)) }
-                if failing { logger.info("Work queue reachable again") }
-                failing = false
-            } catch {
-                if !failing { logger.error("Work queue unreachable; retrying", metadata: ["error": "\(error)"]) }
-                failing = true
-                sleep(1)
-                continue
-            }
-            if let job { handle(job) }
+            guard let taken = reachable({ [keys, client] in try await keys.take(client, timeout: .seconds(1)) }) else { continue }
+            if let job = taken { handle(job) }
         }
     }
 
@@ -86,20 +77,29 @@ final class WorkQueueConsumer: @unchecked Sendable {
     /// finished go back to the queue before this run takes any; no reaper would (it skips its own id).
     /// Retries while Redis is unreachable.
     private func reclaimEarlierJobs() {
-        var failing = false
         while !isStopping {
-            do {
-                let moved = try Await.run { [keys, client] in try await keys.requeueAll(of: keys.host, client) }
-                if moved > 0 {
-                    logger.warning("Work queue: jobs an earlier run of this host left unfinished are back in the queue",
-                                   metadata: ["jobs": "\(moved)", "host.id": "\(keys.host)"])
-                }
-                return
-            } catch {
-                if !failing { logger.error("Work queue unreachable; retrying", metadata: ["error": "\(error)"]) }
-                failing = true
-                sleep(1)
+            guard let moved = reachable({ [keys, client] in try await keys.requeueAll(of: keys.host, client) }) else { continue }
+            if moved > 0 {
+                logger.warning("Work queue: jobs an earlier run of this host left unfinished are back in the queue",
+                               metadata: ["jobs": "\(moved)", "host.id": "\(keys.host)"])
             }
+            return
+        }
+    }
+
+    /// Runs a Redis call from this thread; nil when it failed: logged once per outage, then a
+    /// second's pause (the caller tries again).
+    private func reachable<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> T? {
+        do {
+            let value = try Await.run(body)
+            if unreachable { logger.info("Work queue reachable again") }
+            unreachable = false
+            return value
+        } catch {
+            if !unreachable { logger.error("Work queue unreachable; retrying", metadata: ["error": "\(error)"]) }
+            unreachable = true
+            sleep(1)
+            return nil
         }
     }
 
