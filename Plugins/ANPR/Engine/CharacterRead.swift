@@ -27,4 +27,12 @@ struct CharacterRead: Equatable {
     init(_ choices: [(Character, Double)]) {
         self.choices = choices.map { (UInt8(ascii: $0.0.unicodeScalars.first!), $0.1) }
     }
+
+    /// Puts `c` first at the top confidence (a shape check overruling the OCR), the OCR's choice just below it.
+    mutating func prefer(_ c: UInt8) {
+        guard let top = choices.first, top.character != c else { return }
+        choices.removeAll { $0.character == c }
+        choices.insert((c, top.confidence), at: 0)
+        choices[1].confidence = top.confidence - 1
+    }
 }

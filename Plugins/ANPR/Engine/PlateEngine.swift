@@ -33,9 +33,10 @@ final class PlateEngine: @unchecked Sendable {
             do {
                 let reads = try reader.read(job.image, areas: areas.map { ($0.x, $0.y, $0.width, $0.height) })
                     .filter { $0.confidence >= config.minConfidence }
-                // the most plate-like row, and any other nearly as plate-like (a second vehicle)
+                // the most plate-like row, and any other nearly as plate-like with a number in it (a second
+                // vehicle; words elsewhere on the car, a dealer's name or a sticker, have none)
                 let bar = (reads.first?.rank ?? 0) - 0.1
-                for read in reads where read.rank >= bar {
+                for (i, read) in reads.enumerated() where i == 0 || (read.rank >= bar && read.text.contains(where: { ("2"..."9").contains($0) })) {
                     fusion.add(.init(read: read, frameNumber: job.frameNumber, timestamp: job.timestamp, image: job.image))
                 }
             } catch {

@@ -24,7 +24,9 @@ struct PlateFormat {
             lengths.map { PlateFormat(region: region, slots: Array(repeating: .any, count: $0), regex: nil, specific: false, zeroForO: zeroForO) }
         }
         switch region {
-        case "us": return generic(5...7, zeroForO: true)
+        // California's 1ABC234 (a digit 1–9, three letters, three digits) and the ABC1234 of many states
+        // (New York, Texas, Pennsylvania, Ohio, Georgia…); vanity and older plates fall to the generic ones.
+        case "us": return ["NLLLDDD", "LLLDDDD"].map(fixed) + generic(5...7, zeroForO: true)
         // Slovakia, Czechia (two forms, a region digit 1–9 first); other national formats fall to the generic ones.
         case "eu": return ["LLDDDLL", "NLDDDDD", "NLLDDDD"].map(fixed) + generic(5...8, zeroForO: false)
         // Brazil's classic plates; "mercosur" is the format of Brazil's Mercosur plates (since 2018).

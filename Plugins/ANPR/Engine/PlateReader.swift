@@ -30,14 +30,15 @@ final class PlateReader {
         vv_plate_locate_config_default(&locate)
         locate.min_char_height = Int32(minCharHeight)
         locate.max_char_height = Int32(maxCharHeight)
-        locate.max_candidates = Int32(max(maxCandidates, 1))
+        locate.max_candidates = Int32(2 * max(maxCandidates, 1) + 4)
     }
 
     /// The plates in `image`, searched only inside `areas` (pixel rectangles; empty: everywhere),
     /// best first, one per text.
     func read(_ image: Image, areas: [(x: Int, y: Int, width: Int, height: Int)]) throws -> [PlateRead] {
         var rois = areas.flatMap { [Int32($0.x), Int32($0.y), Int32($0.width), Int32($0.height)] }
-        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: max(maxCandidates, 1))
+        // more rows than are read: some are the plate's small print or touch the picture's edge
+        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: 2 * max(maxCandidates, 1) + 4)
         var err = [CChar](repeating: 0, count: 256)
         let n = rois.withUnsafeMutableBufferPointer { roi in
             vv_plate_locate(pixels(image), Int32(image.width), Int32(image.height), Int32(image.bytesPerRow), Int32(image.channels),
@@ -46,7 +47,11 @@ final class PlateReader {
         }
         guard n >= 0 else { throw PluginError("plate search failed: \(message(err))") }
         var reads: [PlateRead] = []
-        for c in found.prefix(Int(n)) {
+        let rows = found.prefix(Int(n)).map {
+            RowFilter.Row(x: Double($0.x), y: Double($0.y), width: Double($0.width), height: Double($0.height), charHeight: Double($0.char_height))
+        }
+        let plausible = RowFilter.plausible(rows, pictureWidth: Double(image.width), pictureHeight: Double(image.height))
+        for c in plausible.prefix(maxCandidates).map({ found[$0] }) {
             guard let read = try read(image, x: c.x, y: c.y, width: c.width, height: c.height, charHeight: c.char_height) else { continue }
             if let i = reads.firstIndex(where: { $0.text == read.text }) {
                 if read.rank > reads[i].rank { reads[i] = read }
@@ -92,7 +97,13 @@ final class PlateReader {
             var w: Int32 = 0, h: Int32 = 0, stride: Int32 = 0
             guard let px = vv_plate_char_image(plate, variant, i, &w, &h, &stride) else { continue }
             let choices = try ocr.recognizeCharacter(px, width: Int(w), height: Int(h), bytesPerRow: Int(stride))
-            reads.append(CharacterRead(choices: choices.map { ($0.text, Double($0.confidence)) }))
+            var read = CharacterRead(choices: choices.map { ($0.text, Double($0.confidence)) })
+            // the legacy models read D, B and E on plates as 0, 8 and 3 (and back): the left side tells them apart
+            if let top = read.choices.first, let shape = CharacterShape(pixels: px, width: Int(w), height: Int(h), bytesPerRow: Int(stride)),
+               let other = shape.lookAlike(of: top.character) {
+                read.prefer(other)
+            }
+            reads.append(read)
         }
         return reads
     }
