@@ -125,6 +125,54 @@ std::vector<cv::Rect> trimEnds(std::vector<cv::Rect> chars) {
     return chars;
 }
 
+// A straight line y = at0 + slope * x through points, robust to a few outliers (Theil–Sen: the median
+// of the pairwise slopes); `fallback` as a flat line when there are fewer than 3 points.
+struct Edge {
+    double slope = 0, at0 = 0;
+    double at(double x) const { return at0 + slope * x; }
+};
+
+Edge robustLine(const std::vector<cv::Point2d> &p, double fallback) {
+    Edge e;
+    e.at0 = fallback;
+    if (p.size() < 3) return e;
+    std::vector<double> slopes, offsets;
+    for (size_t i = 0; i < p.size(); i++) {
+        for (size_t j = i + 1; j < p.size(); j++) {
+            if (std::abs(p[j].x - p[i].x) > 1) slopes.push_back((p[j].y - p[i].y) / (p[j].x - p[i].x));
+        }
+    }
+    if (slopes.empty()) return e;
+    std::nth_element(slopes.begin(), slopes.begin() + slopes.size() / 2, slopes.end());
+    e.slope = slopes[slopes.size() / 2];
+    for (const auto &q : p) offsets.push_back(q.y - e.slope * q.x);
+    std::nth_element(offsets.begin(), offsets.begin() + offsets.size() / 2, offsets.end());
+    e.at0 = offsets[offsets.size() / 2];
+    return e;
+}
+
+// Keeps the pieces that span the whole line of characters (dashes, dots and stickers do not). The line's
+// top and bottom are fitted to the full-height pieces: straightening leaves a little slope or bend.
+std::vector<cv::Rect> spanningTheLine(const std::vector<cv::Rect> &boxes, int top, int bottom) {
+    const int h = bottom - top;
+    std::vector<cv::Point2d> tops, bottoms;
+    for (const cv::Rect &c : boxes) {
+        if (c.height < 0.8 * h) continue;
+        tops.emplace_back(c.x + c.width / 2.0, c.y);
+        bottoms.emplace_back(c.x + c.width / 2.0, c.y + c.height);
+    }
+    Edge upper = robustLine(tops, top), lower = robustLine(bottoms, bottom);
+    // a line that leans more than the straightening could have left is no line: the band's own rows
+    if (std::abs(upper.slope) > 0.1 || std::abs(lower.slope) > 0.1) { upper = Edge{0, double(top)}; lower = Edge{0, double(bottom)}; }
+    std::vector<cv::Rect> kept;
+    for (const cv::Rect &c : boxes) {
+        const double x = c.x + c.width / 2.0;
+        if (c.y > std::max<double>(top, upper.at(x)) + 0.12 * h || c.y + c.height < std::min<double>(bottom, lower.at(x)) - 0.12 * h) continue;
+        kept.push_back(c);
+    }
+    return kept;
+}
+
 }  // namespace
 
 std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText) {
@@ -181,10 +229,9 @@ std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::M
         if (inkRows(rows(c), first, last) < 0) continue;
         c.y += first;
         c.height = last - first + 1;
-        // a character spans the whole line: dashes, dots and stickers do not
-        if (c.y > top + 0.12 * h || c.y + c.height < bottom - 0.12 * h) continue;
         chars.push_back(c);
     }
+    chars = spanningTheLine(insidePlate(chars, bin), top, bottom);
     // the characters of a plate are one height: taller pieces are frame edges and bolts joined to strokes
     std::vector<int> heights;
     for (const cv::Rect &c : chars) heights.push_back(c.height);
@@ -194,7 +241,7 @@ std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::M
         chars.erase(std::remove_if(chars.begin(), chars.end(), [&](const cv::Rect &c) { return c.height > 1.2 * median; }),
                     chars.end());
     }
-    return trimEnds(insidePlate(chars, bin));
+    return trimEnds(chars);
 }
 
 cv::Mat characterImage(const cv::Mat &clean, const cv::Rect &box, int top, int bottom) {
