@@ -9,10 +9,14 @@
 namespace vv::plate {
 namespace {
 
-int inkRows(const cv::Mat &column, int &first, int &last) {
-    first = -1; last = -1;
+// The first and last rows of `column` holding ink, and the most empty rows in a row between them.
+int inkRows(const cv::Mat &column, int &first, int &last, int &gap) {
+    first = -1; last = -1; gap = 0;
     for (int y = 0; y < column.rows; y++) {
-        if (cv::countNonZero(column.row(y)) > 0) { if (first < 0) first = y; last = y; }
+        if (cv::countNonZero(column.row(y)) == 0) continue;
+        if (first < 0) first = y;
+        else gap = std::max(gap, y - last - 1);
+        last = y;
     }
     return first;
 }
@@ -225,8 +229,11 @@ std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::M
     for (const cv::Rect &r : splitTouching(pieces(rows, h), rows, top, h)) {
         if (r.width > 1.2 * h || r.width < 0.05 * h) continue;
         cv::Rect c(r.x, y0, r.width, y1 - y0);
-        int first, last;
-        if (inkRows(rows(c), first, last) < 0) continue;
+        int first, last, gap;
+        if (inkRows(rows(c), first, last, gap) < 0) continue;
+        // no narrow letter or digit of a plate is two pieces one above the other (stickers, a colon, bolts);
+        // a wide one (an X, a K) may come apart where its strokes cross in a blurred picture
+        if (gap >= 0.25 * h && (r.width < 0.45 * h || gap >= 0.4 * h)) continue;
         c.y += first;
         c.height = last - first + 1;
         chars.push_back(c);

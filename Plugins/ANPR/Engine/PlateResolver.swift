@@ -158,11 +158,17 @@ struct PlateResolver {
         for choice in read.choices {
             let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: oIsD ? "D" : "0") : choice.character
             // an alternative well below the top one is a swap the format asked for, not the OCR's reading
-            if fits(c, slot) { return (c, choice.confidence, top.confidence - choice.confidence > alternativeGap) }
+            // (unless the two are one glyph in plate fonts: then only the format can tell)
+            if fits(c, slot) {
+                return (c, choice.confidence, top.confidence - choice.confidence > alternativeGap && !Confusion.sameGlyph(c, top.character))
+            }
         }
         let digit = slot == .digit || slot == .nonZeroDigit
         let mapped = digit ? Confusion.digit(for: top.character) : slot == .letter ? Confusion.letter(for: top.character) : nil
-        return mapped.flatMap { fits($0, slot) ? ($0, top.confidence * 0.8, true) : nil }
+        return mapped.flatMap { c in
+            guard fits(c, slot) else { return nil }
+            return Confusion.sameGlyph(c, top.character) ? (c, top.confidence, false) : (c, top.confidence * 0.8, true)
+        }
     }
 
     private func fits(_ c: UInt8, _ slot: PlateFormat.Slot) -> Bool {
