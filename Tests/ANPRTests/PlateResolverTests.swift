@@ -27,6 +27,16 @@ final class PlateResolverTests: XCTestCase {
         XCTAssertEqual(resolver.readings(read("5AEA911")).first?.text, "5AEA911")
     }
 
+    func testAOneWhereTheFormatWantsAnIKeepsTheFormatsBonus() throws {
+        // plate fonts draw I and 1 alike: a Slovak RK708AI read RK708A1 is the Slovak plate, not a generic one
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")! + PlateFormat.builtIn("eu")!)
+        let best = try XCTUnwrap(resolver.readings(read("RK708A1")).first)
+        XCTAssertEqual(best.text, "RK708AI")
+        XCTAssertTrue(best.specific)
+        XCTAssertTrue(Confusion.sameGlyph(UInt8(ascii: "O"), UInt8(ascii: "0")))
+        XCTAssertFalse(Confusion.sameGlyph(UInt8(ascii: "B"), UInt8(ascii: "8")))
+    }
+
     func testLowConfidenceSeparatorIsDropped() {
         let resolver = PlateResolver(formats: PlateFormat.builtIn("br")!)
         var reads = read("ABC1234")
