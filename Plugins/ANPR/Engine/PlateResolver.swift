@@ -37,8 +37,10 @@ struct PlateResolver {
     var droppableBelow = 70.0
     /// A character adds (confidence − this) to a reading's score: below it, leaving it out scores more.
     var keepAbove = 50.0
-    /// Extra score of a specific national format over the generic ones.
-    var formatBonus = 20.0
+    /// Extra score of a specific national format over the generic ones: as much as one character read for
+    /// sure adds (100 − `keepAbove`), so a 7-character plate of its state's format beats the 6 characters left
+    /// after dropping a weakly read one.
+    var formatBonus = 50.0
     /// An alternative this far below a character's top confidence earns a format no bonus.
     var alternativeGap = 5.0
     /// Less score for a generic reading without any digit.
