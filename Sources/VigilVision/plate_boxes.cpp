@@ -30,7 +30,8 @@ int edgesAcross(const cv::Mat &edges, const cv::Rect &box) {
     return most;
 }
 
-// The best row of characters in a plate crop, dark or light, its frame erased (count 0: none).
+// The best row of characters in a plate crop, dark or light, the frame's lines across erased, and
+// its sides too unless the crop hugs the characters (count 0: none).
 Row bestRowIn(const cv::Mat &crop) {
     Row best;
     const int H = crop.rows;
@@ -38,9 +39,12 @@ Row bestRowIn(const cv::Mat &crop) {
         cv::Mat bin;
         cv::adaptiveThreshold(crop, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, dark ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY,
                               (H / 3) | 1, 5);
-        removeFrame(bin);
-        for (const Row &r : rowsInBinary(bin, int(H * 0.2), int(H * 0.9))) {
-            if (r.score > best.score) best = r;
+        for (bool sides : {false, true}) {
+            cv::Mat open = bin.clone();
+            removeFrame(open, sides);
+            for (const Row &r : rowsInBinary(open, int(H * 0.2), int(H * 0.9))) {
+                if (r.score > best.score) best = r;
+            }
         }
     }
     return best;
@@ -48,19 +52,21 @@ Row bestRowIn(const cv::Mat &crop) {
 
 }  // namespace
 
-void removeFrame(cv::Mat &bin) {
-    cv::Mat across, down;
-    cv::morphologyEx(bin, across, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(std::max(3, bin.cols / 4), 1)));
-    cv::morphologyEx(bin, down, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, std::max(3, bin.rows * 7 / 10))));
-    bin -= across | down;
+void removeFrame(cv::Mat &bin, bool sides) {
+    cv::Mat lines;
+    cv::morphologyEx(bin, lines, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(std::max(3, bin.cols / 4), 1)));
+    if (sides) {
+        cv::Mat down;
+        cv::morphologyEx(bin, down, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, std::max(3, bin.rows * 7 / 10))));
+        lines |= down;
+    }
+    bin -= lines;
 }
 
-std::vector<Row> locatePlateBoxes(const cv::Mat &gray, const cv::Rect &area, int minCharH, int maxCharH) {
-    std::vector<Row> out;
-    const cv::Mat roi = gray(area);
-    const double scale = std::min(1.0, double(kSearchWidth) / roi.cols);
-    cv::Mat small;
-    if (scale < 1) cv::resize(roi, small, cv::Size(), scale, scale, cv::INTER_AREA); else small = roi;
+namespace {
+
+// Plate boxes from `small`, `roi` scaled by `scale`, checked on `roi`.
+void boxesAt(const cv::Mat &roi, const cv::Mat &small, double scale, int minCharH, int maxCharH, std::vector<Row> &out) {
     // vertical edges, closed into areas: a plate's characters become one plate-shaped area
     cv::Mat gx, edges, closed;
     cv::Sobel(small, gx, CV_16S, 1, 0, 3);
@@ -88,12 +94,24 @@ std::vector<Row> locatePlateBoxes(const cv::Mat &gray, const cv::Rect &area, int
         const Row line = bestRowIn(c);
         if (line.count < 4) continue;
         Row row;
-        row.box = box + area.tl();
+        row.box = box;
         row.charHeight = 0;
         row.count = line.count;
         row.score = line.score - kBoxPenalty;
         out.push_back(row);
     }
+}
+
+}  // namespace
+
+std::vector<Row> locatePlateBoxes(const cv::Mat &gray, const cv::Rect &area, int minCharH, int maxCharH) {
+    std::vector<Row> out;
+    const cv::Mat roi = gray(area);
+    const double scale = std::min(1.0, double(kSearchWidth) / roi.cols);
+    cv::Mat small;
+    if (scale < 1) cv::resize(roi, small, cv::Size(), scale, scale, cv::INTER_AREA); else small = roi;
+    boxesAt(roi, small, scale, minCharH, maxCharH, out);
+    for (Row &row : out) row.box += area.tl();
     return out;
 }
 

@@ -31,8 +31,8 @@ std::vector<Row> rowsInBinary(const cv::Mat &bin, int minH, int maxH);
 std::vector<Row> locatePlateBoxes(const cv::Mat &gray, const cv::Rect &area, int minCharH, int maxCharH);
 
 // Erases the frame of a plate crop from its binarisation (ink = 255): lines across longer than a quarter
-// of the width, lines down longer than 70 % of the height; characters touching it come apart.
-void removeFrame(cv::Mat &bin);
+// of the width and, with `sides`, lines down longer than 70 % of the height; characters touching it come apart.
+void removeFrame(cv::Mat &bin, bool sides);
 
 // The straight line of characters in a plate crop.
 struct TextLine {
