@@ -18,8 +18,21 @@ struct Row {
     double score = 0;
 };
 
-// Rows of 3+ blobs of one height in `gray` (only inside `rois` when given), best first, overlaps removed.
+// Rows of 3+ blobs of one height in `gray` (only inside `rois` when given) and plate boxes
+// (locatePlateBoxes) where no row is, best first, overlaps removed.
 std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &rois, int minCharH, int maxCharH);
+
+// Rows of 3+ character-like blobs of one height (minH-maxH px) in a binarised image (ink = 255), unsorted.
+std::vector<Row> rowsInBinary(const cv::Mat &bin, int minH, int maxH);
+
+// Plate-shaped areas dense in vertical edges inside `area` of `gray` whose crop shows a line of 4+
+// characters: plates whose characters join their frame, which rows of blobs miss. Rows with charHeight 0
+// (a plate box), scored by the line's characters.
+std::vector<Row> locatePlateBoxes(const cv::Mat &gray, const cv::Rect &area, int minCharH, int maxCharH);
+
+// Erases the frame of a plate crop from its binarisation (ink = 255): lines across longer than a quarter
+// of the width and, with `sides`, lines down longer than 70 % of the height; characters touching it come apart.
+void removeFrame(cv::Mat &bin, bool sides);
 
 // The straight line of characters in a plate crop.
 struct TextLine {

@@ -2,6 +2,7 @@
 #include "plate_internal.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <opencv2/imgproc.hpp>
@@ -22,7 +23,7 @@ struct Links {
 // Blobs that could be characters: size, aspect and fill of a letter or digit.
 std::vector<cv::Rect> characterBlobs(const cv::Mat &bin, int minH, int maxH) {
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8, CV_32S);
+    const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8, CV_32S, cv::CCL_GRANA);
     std::vector<cv::Rect> blobs;
     for (int i = 1; i < n; i++) {
         const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
@@ -80,10 +81,16 @@ void rowsOf(const std::vector<cv::Rect> &blobs, cv::Point offset, std::vector<Ro
 
 }  // namespace
 
+std::vector<Row> rowsInBinary(const cv::Mat &bin, int minH, int maxH) {
+    std::vector<Row> rows;
+    rowsOf(characterBlobs(bin, minH, maxH), cv::Point(0, 0), rows);
+    return rows;
+}
+
 std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &rois, int minCharH, int maxCharH) {
     std::vector<cv::Rect> areas = rois;
     if (areas.empty()) areas.push_back(cv::Rect(0, 0, gray.cols, gray.rows));
-    std::vector<Row> rows;
+    std::vector<Row> rows, boxes;
     const int block = (minCharH * 2) | 1;
     for (const cv::Rect &area : areas) {
         const cv::Rect r = area & cv::Rect(0, 0, gray.cols, gray.rows);
@@ -100,17 +107,27 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
             cv::erode(bin, thinner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 1)));
             rowsOf(characterBlobs(thinner, minCharH, maxCharH), r.tl(), rows);
         }
+        for (const Row &row : locatePlateBoxes(gray, r, minCharH, maxCharH)) boxes.push_back(row);
     }
-    std::sort(rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.score > b.score; });
+    const auto better = [](const Row &a, const Row &b) { return a.score > b.score; };
+    std::sort(rows.begin(), rows.end(), better);
+    std::sort(boxes.begin(), boxes.end(), better);
+    // rows first: a plate box only where no row is (a row is read better than a plate box)
     std::vector<Row> kept;
-    for (const Row &row : rows) {
-        bool overlaps = false;
-        for (const Row &k : kept) {
-            if ((row.box & k.box).area() > 0.5 * std::min(row.box.area(), k.box.area())) { overlaps = true; break; }
+    size_t keptRows = 0;
+    for (const std::vector<Row> *pass : {&rows, &boxes}) {
+        for (const Row &row : *pass) {
+            bool overlaps = false;
+            for (const Row &k : kept) {
+                if ((row.box & k.box).area() > 0.5 * std::min(row.box.area(), k.box.area())) { overlaps = true; break; }
+            }
+            if (!overlaps) kept.push_back(row);
         }
-        if (!overlaps) kept.push_back(row);
+        if (pass == &rows) keptRows = kept.size();
     }
-    return kept;
+    std::vector<Row> merged;
+    std::merge(kept.begin(), kept.begin() + long(keptRows), kept.begin() + long(keptRows), kept.end(), std::back_inserter(merged), better);
+    return merged;
 }
 
 }  // namespace vv::plate

@@ -14,10 +14,11 @@
 extern "C" {
 #endif
 
-/* A row of character-like blobs: where a plate may be. */
+/* A row of character-like blobs, or a plate box (char_height 0): where a plate may be. */
 typedef struct {
-    int x, y, width, height;  /* the blobs' bounding box, pixels of the searched image */
-    float char_height;        /* median blob height, pixels */
+    int x, y, width, height;  /* the blobs' bounding box (or the plate's), pixels of the searched image */
+    float char_height;        /* median blob height, pixels; 0: a plate box found by its edges (characters
+                                 joined to the frame), to prepare with char_height 0 */
     int char_count;           /* blobs in the row */
     float score;              /* higher is more plate-like (5-8 blobs of one height) */
 } vv_plate_candidate;

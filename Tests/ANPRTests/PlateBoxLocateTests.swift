@@ -1,0 +1,44 @@
+import Foundation
+import VigilVision
+import XCTest
+
+/// The locator's second pass on a real photo whose plate characters join the frame (no row of separate
+/// character blobs in the locator's binarisations): the plate is found as a plate box and read.
+final class PlateBoxLocateTests: XCTestCase {
+    /// From the labelled set: Michigan plate UG9L8U, its characters touching the frame top and bottom.
+    let file = "wts-lg-000099.jpg"
+    /// Its labelled plate box (boxes.csv): x, y, width, height.
+    let plate = (x: 327, y: 284, width: 83, height: 41)
+
+    func testPlateWhoseCharactersJoinTheFrameIsLocatedAsAPlateBox() throws {
+        var err = [CChar](repeating: 0, count: 256)
+        let frame = try XCTUnwrap(vv_image_read("\(ANPRTestSupport.data)/plates/\(file)", &err, err.count), String(cString: err))
+        defer { vv_frame_release(frame) }
+        var config = vv_plate_locate_config()
+        vv_plate_locate_config_default(&config)
+        config.max_candidates = 3
+        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: 3)
+        let n = vv_plate_locate(vv_frame_data(frame), vv_frame_width(frame), vv_frame_height(frame), vv_frame_stride(frame), 3,
+                                nil, 0, &config, &found, Int32(found.count), &err, err.count)
+        XCTAssertGreaterThan(n, 0, String(cString: err))
+        let boxes = found.prefix(Int(n)).filter { $0.char_height == 0 }
+        XCTAssert(boxes.contains { overlap($0) > 0.5 }, "no plate box on the plate among \(found.prefix(Int(n)))")
+    }
+
+    func testThatPlateIsReadExactly() throws {
+        let dir = ANPRTestSupport.tempDir()
+        try FileManager.default.createSymbolicLink(atPath: "\(dir)/\(file)", withDestinationPath: "\(ANPRTestSupport.data)/plates/\(file)")
+        try "file,plate_text\n\(file),UG9L8U\n".write(toFile: "\(dir)/labels.csv", atomically: true, encoding: .utf8)
+        let r = try ANPRTestSupport.run("\(ANPRTestSupport.buildDir)/vigil", ["anpr-eval", dir, "--config", "Plugins/ANPR/eval-config.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssert(r.stdout.contains("ok   \(file) label=UG9L8U read=UG9L8U"), r.stdout)
+    }
+
+    /// The share of the smaller of a candidate's box and the labelled plate box they have in common.
+    private func overlap(_ c: vv_plate_candidate) -> Double {
+        let w = min(Int(c.x + c.width), plate.x + plate.width) - max(Int(c.x), plate.x)
+        let h = min(Int(c.y + c.height), plate.y + plate.height) - max(Int(c.y), plate.y)
+        guard w > 0, h > 0 else { return 0 }
+        return Double(w * h) / Double(min(Int(c.width * c.height), plate.width * plate.height))
+    }
+}
