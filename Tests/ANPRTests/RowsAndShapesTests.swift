@@ -18,8 +18,9 @@ final class RowsAndShapesTests: XCTestCase {
                     plate,
                     Row(x: 500, y: 445, width: 128, height: 18, charHeight: 18),  // a dealer's name below it
                     Row(x: 100, y: 100, width: 60, height: 14, charHeight: 12),   // a small plate elsewhere
-                    Row(x: 520, y: 330, width: 100, height: 30, charHeight: 32)]  // text not much smaller
-        XCTAssertEqual(RowFilter.plausible(rows, pictureWidth: 1000, pictureHeight: 800), [1, 3, 4])
+                    Row(x: 520, y: 330, width: 100, height: 30, charHeight: 32),  // text not much smaller
+                    Row(x: 430, y: 370, width: 330, height: 80, charHeight: 0)]   // the plate's box, found by its edges
+        XCTAssertEqual(RowFilter.plausible(rows, pictureWidth: 1000, pictureHeight: 800), [1, 3, 4, 5])
     }
 
     /// A 30×50 picture of dark ink drawn where `ink(x, y)` holds.

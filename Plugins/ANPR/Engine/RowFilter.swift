@@ -4,7 +4,8 @@
 /// - small text just above or below much taller characters: the state's name, a slogan or a dealer's
 ///   name on the plate or its frame.
 enum RowFilter {
-    /// Where the locator found a row: its blobs' bounding box and their median height, in pixels.
+    /// Where the locator found a row: its blobs' bounding box and their median height, in pixels (0 for
+    /// a whole plate's box, found by its edges: it is never small print and makes none).
     struct Row: Equatable {
         var x, y, width, height: Double
         var charHeight: Double
@@ -30,7 +31,7 @@ enum RowFilter {
 
     /// True when `small` is the small print of the plate whose characters are `big`.
     static func isSmallPrint(_ small: Row, beside big: Row) -> Bool {
-        guard big.charHeight >= printRatio * small.charHeight else { return false }
+        guard small.charHeight > 0, big.charHeight >= printRatio * small.charHeight else { return false }
         let reach = printReach * big.charHeight
         let centre = small.x + small.width / 2
         guard centre >= big.x - reach, centre <= big.x + big.width + reach else { return false }
