@@ -13,7 +13,7 @@ struct Blob { cv::Rect r; };
 
 std::vector<Blob> blobs(const cv::Mat &bin, int minH, int maxH) {
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8, CV_32S);
+    const int n = cv::connectedComponentsWithStats(bin, labels, stats, centroids, 8, CV_32S, cv::CCL_GRANA);
     std::vector<Blob> out;
     for (int i = 1; i < n; i++) {
         const cv::Rect r(stats.at<int>(i, 0), stats.at<int>(i, 1), stats.at<int>(i, 2), stats.at<int>(i, 3));

@@ -24,7 +24,7 @@ int inkRows(const cv::Mat &column, int &first, int &last, int &gap) {
 // Connected pieces in the character rows (a little above and below them), frame lines already removed.
 std::vector<cv::Rect> pieces(const cv::Mat &rows, int h) {
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(rows, labels, stats, centroids, 8, CV_32S);
+    const int n = cv::connectedComponentsWithStats(rows, labels, stats, centroids, 8, CV_32S, cv::CCL_GRANA);
     std::vector<cv::Rect> out;
     for (int i = 1; i < n; i++) {
         const cv::Rect r(stats.at<int>(i, 0), stats.at<int>(i, 1), stats.at<int>(i, 2), stats.at<int>(i, 3));
@@ -257,7 +257,7 @@ cv::Mat characterImage(const cv::Mat &clean, const cv::Rect &box, int top, int b
     r &= cv::Rect(0, 0, clean.cols, clean.rows);
     cv::Mat ink = clean(r).clone();
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+    const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S, cv::CCL_GRANA);
     int largest = 0;
     for (int i = 1; i < n; i++) largest = std::max(largest, stats.at<int>(i, cv::CC_STAT_AREA));
     for (int i = 1; i < n; i++) {
