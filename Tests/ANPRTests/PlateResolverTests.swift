@@ -66,6 +66,17 @@ final class PlateResolverTests: XCTestCase {
         XCTAssertEqual(resolver.combine([a, b, c]).first?.text, "HB8X9J")
     }
 
+    func testAnAlternativeWellBelowTheLetterReadBacksNoOtherText() {
+        // three segmentations read Y (V 10 points below it), one reads V with no Y offered: Y is read
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
+        var y = read("YD6L3C")
+        y[0] = CharacterRead([("Y", 90), ("V", 80)])
+        var v = read("VD6L3C", confidence: 92)
+        v[0] = CharacterRead([("V", 93)])
+        let ys = resolver.readings(y)
+        XCTAssertEqual(resolver.combine([ys, ys, ys, resolver.readings(v)]).first?.text, "YD6L3C")
+    }
+
     func testCzechFormatsTakeARegionDigitFirstAndResolveLettersByPosition() throws {
         let resolver = PlateResolver(formats: PlateFormat.builtIn("eu")!)
         // 1AB2545 with its fifth character read S, a 5 just below it

@@ -41,7 +41,8 @@ struct PlateResolver {
     /// sure adds (100 − `keepAbove`), so a 7-character plate of its state's format beats the 6 characters left
     /// after dropping a weakly read one.
     var formatBonus = 50.0
-    /// An alternative this far below a character's top confidence earns a format no bonus.
+    /// An alternative this far below a character's top confidence earns a format no bonus, and backs no
+    /// other segmentation's text in the vote.
     var alternativeGap = 5.0
     /// Less score for a generic reading without any digit.
     var noDigitPenalty = 25.0
@@ -118,6 +119,8 @@ struct PlateResolver {
             let zero = want == UInt8(ascii: "0")
             guard let alt = r.characters[i].choices.first(where: { $0.character == want || (zero && $0.character == UInt8(ascii: "O")) })
             else { return nil }
+            // an alternative well below the letter read is no doubt of the OCR's: no backing
+            if r.picked[i] - alt.confidence > alternativeGap { return nil }
             cost += max(0, r.picked[i] - alt.confidence)
             sum += alt.confidence
         }
