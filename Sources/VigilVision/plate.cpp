@@ -98,7 +98,7 @@ extern "C" vv_plate *vv_plate_prepare(const uint8_t *pixels, int width, int heig
             const double h = char_height;
             area = cv::Rect(int(x - 1.5 * h), int(y - 0.6 * h), int(box_width + 3 * h), int(box_height + 1.2 * h));
         } else {
-            area = cv::Rect(int(x - 0.1 * box_width), int(y - 0.15 * box_height), int(1.2 * box_width), int(1.3 * box_height));
+            area = plateBoxArea(cv::Rect(x, y, box_width, box_height));
         }
         area &= cv::Rect(0, 0, width, height);
         auto plate = std::make_unique<vv_plate>();

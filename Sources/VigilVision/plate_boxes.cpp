@@ -85,8 +85,7 @@ void boxesAt(const cv::Mat &roi, const cv::Mat &small, double scale, int minChar
         if (aspect < 1.5 || aspect > 6 || fill < 0.4 || edgesAcross(edges, s) < kMinEdges) continue;
         const cv::Rect box(int(s.x / scale), int(s.y / scale), int(s.width / scale), int(s.height / scale));
         // the crop vv_plate_prepare reads a plate box from must show a line of 4+ characters
-        cv::Rect crop(int(box.x - 0.1 * box.width), int(box.y - 0.15 * box.height), int(1.2 * box.width), int(1.3 * box.height));
-        crop &= cv::Rect(0, 0, roi.cols, roi.rows);
+        const cv::Rect crop = plateBoxArea(box) & cv::Rect(0, 0, roi.cols, roi.rows);
         if (crop.height < 8 || crop.width < 8) continue;
         const double f = double(kCheckHeight) / crop.height;
         cv::Mat c;

@@ -30,6 +30,12 @@ std::vector<Row> rowsInBinary(const cv::Mat &bin, int minH, int maxH);
 // (a plate box), scored by the line's characters.
 std::vector<Row> locatePlateBoxes(const cv::Mat &gray, const cv::Rect &area, int minCharH, int maxCharH);
 
+// The crop a plate box is read from (vv_plate_prepare) and checked on (locatePlateBoxes): the box with a
+// small margin, the plate's edges in view.
+inline cv::Rect plateBoxArea(const cv::Rect &box) {
+    return cv::Rect(int(box.x - 0.1 * box.width), int(box.y - 0.15 * box.height), int(1.2 * box.width), int(1.3 * box.height));
+}
+
 // Erases the frame of a plate crop from its binarisation (ink = 255): lines across longer than a quarter
 // of the width and, with `sides`, lines down longer than 70 % of the height; characters touching it come apart.
 void removeFrame(cv::Mat &bin, bool sides);

@@ -36,7 +36,7 @@ final class PlateEngine: @unchecked Sendable {
                 // the most plate-like row, and any other nearly as plate-like with a number in it (a second
                 // vehicle; words elsewhere on the car, a dealer's name or a sticker, have none)
                 let bar = (reads.first?.rank ?? 0) - 0.1
-                for (i, read) in reads.enumerated() where i == 0 || (read.rank >= bar && read.text.contains(where: { ("2"..."9").contains($0) })) {
+                for (i, read) in reads.enumerated() where i == 0 || (read.rank >= bar && PlateResolver.hasNumber(read.text.utf8)) {
                     fusion.add(.init(read: read, frameNumber: job.frameNumber, timestamp: job.timestamp, image: job.image))
                 }
             } catch {

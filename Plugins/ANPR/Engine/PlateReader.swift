@@ -30,6 +30,7 @@ final class PlateReader {
         vv_plate_locate_config_default(&locate)
         locate.min_char_height = Int32(minCharHeight)
         locate.max_char_height = Int32(maxCharHeight)
+        // more rows than are read: some are the plate's small print or touch the picture's edge (RowFilter)
         locate.max_candidates = Int32(2 * max(maxCandidates, 1) + 4)
     }
 
@@ -37,8 +38,7 @@ final class PlateReader {
     /// best first, one per text.
     func read(_ image: Image, areas: [(x: Int, y: Int, width: Int, height: Int)]) throws -> [PlateRead] {
         var rois = areas.flatMap { [Int32($0.x), Int32($0.y), Int32($0.width), Int32($0.height)] }
-        // more rows than are read: some are the plate's small print or touch the picture's edge
-        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: 2 * max(maxCandidates, 1) + 4)
+        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: Int(locate.max_candidates))
         var err = [CChar](repeating: 0, count: 256)
         let n = rois.withUnsafeMutableBufferPointer { roi in
             vv_plate_locate(pixels(image), Int32(image.width), Int32(image.height), Int32(image.bytesPerRow), Int32(image.channels),

@@ -29,7 +29,13 @@ struct PlateResolver {
 
         /// How plate-like the text is, to choose among the rows of one picture: its confidence, more for
         /// a specific format, less without any digit (dealer names, slogans).
-        var rank: Double { confidence + (specific ? 0.1 : 0) - (text.contains(where: { ("2"..."9").contains($0) }) ? 0 : 0.15) }
+        var rank: Double { confidence + (specific ? 0.1 : 0) - (PlateResolver.hasNumber(text.utf8) ? 0 : 0.15) }
+    }
+
+    /// True when the text (its ASCII bytes) holds a digit 2–9: a plate's number. Words (a dealer's name, a
+    /// slogan) have none, or only 0 and 1, the look-alikes of O and I.
+    static func hasNumber<S: Sequence>(_ bytes: S) -> Bool where S.Element == UInt8 {
+        bytes.contains { (UInt8(ascii: "2")...UInt8(ascii: "9")).contains($0) }
     }
 
     let formats: [PlateFormat]
@@ -148,7 +154,7 @@ struct PlateResolver {
         let strokes = text.filter { $0 == UInt8(ascii: "I") || $0 == UInt8(ascii: "1") }.count
         if strokes * 2 >= text.count { return [] }
         // words (a dealer's name on the frame) have no digit, or only look-alikes of letters (0, 1)
-        if !format.specific, !text.contains(where: { (50...57).contains($0) }) { score -= noDigitPenalty }
+        if !format.specific, !Self.hasNumber(text) { score -= noDigitPenalty }
         return [Reading(text: String(decoding: text, as: UTF8.self), score: score, confidence: sum / n, region: format.region,
                         specific: format.specific, characters: reads, picked: picked)]
     }
