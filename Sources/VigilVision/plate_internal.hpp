@@ -62,6 +62,9 @@ cv::Mat rectifyLine(const cv::Mat &gray, const TextLine &line, cv::Mat *toSource
 // Binarised variants of a band, ink = 255.
 std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText);
 
+// Erases from `out` the horizontal runs of ink in `bin` longer than `longest` pixels (same size, ink = 255).
+void eraseLongRuns(const cv::Mat &bin, cv::Mat &out, int longest);
+
 // Erases runs of ink longer than any character (frames, borders, the background beyond the plate).
 cv::Mat removeLines(const cv::Mat &bin, int top, int bottom);
 

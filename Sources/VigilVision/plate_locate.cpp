@@ -106,6 +106,17 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
             cv::Mat thinner;
             cv::erode(bin, thinner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 1)));
             rowsOf(characterBlobs(thinner, minCharH, maxCharH), r.tl(), rows);
+            // …and characters a pixel from a dark frame join it: thin vertical joins broken too, one row off
+            // each blob's top given back to its row
+            cv::Mat shorter;
+            cv::erode(bin, shorter, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(1, 2)));
+            const size_t before = rows.size();
+            rowsOf(characterBlobs(shorter, minCharH - 1, maxCharH), r.tl(), rows);
+            for (size_t i = before; i < rows.size(); i++) { rows[i].box.y -= 1; rows[i].box.height += 1; rows[i].charHeight += 1; }
+            // …and characters standing on a frame's bar or a line of print: the long horizontal runs taken away
+            cv::Mat unbarred = bin.clone();
+            eraseLongRuns(bin, unbarred, 5 * minCharH);
+            rowsOf(characterBlobs(unbarred, minCharH, maxCharH), r.tl(), rows);
         }
         for (const Row &row : locatePlateBoxes(gray, r, minCharH, maxCharH)) boxes.push_back(row);
     }

@@ -190,21 +190,24 @@ std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText) {
     return variants;
 }
 
-cv::Mat removeLines(const cv::Mat &bin, int top, int bottom) {
-    const int h = bottom - top, H = bin.rows, W = bin.cols;
-    cv::Mat clean = bin.clone();
-    const int longest = int(1.3 * h);  // no character has a horizontal run this long
-    for (int y = 0; y < H; y++) {
+void eraseLongRuns(const cv::Mat &bin, cv::Mat &out, int longest) {
+    for (int y = 0; y < bin.rows; y++) {
         const uchar *p = bin.ptr<uchar>(y);
-        uchar *q = clean.ptr<uchar>(y);
-        for (int x = 0; x < W;) {
+        uchar *q = out.ptr<uchar>(y);
+        for (int x = 0; x < bin.cols;) {
             if (!p[x]) { x++; continue; }
             int end = x;
-            while (end < W && p[end]) end++;
+            while (end < bin.cols && p[end]) end++;
             if (end - x > longest) std::fill(q + x, q + end, 0);
             x = end;
         }
     }
+}
+
+cv::Mat removeLines(const cv::Mat &bin, int top, int bottom) {
+    const int h = bottom - top, H = bin.rows, W = bin.cols;
+    cv::Mat clean = bin.clone();
+    eraseLongRuns(bin, clean, int(1.3 * h));  // no character has a horizontal run this long
     const int tallest = int(1.35 * h);  // nor a vertical run reaching well above and below the others
     for (int x = 0; x < W; x++) {
         for (int y = 0; y < H;) {

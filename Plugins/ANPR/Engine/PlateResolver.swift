@@ -52,6 +52,11 @@ struct PlateResolver {
     var alternativeGap = 5.0
     /// Less score for a generic reading without any digit.
     var noDigitPenalty = 25.0
+    /// Less score for a generic reading of a length plates seldom have (5 or 8 characters: most have 6 or 7),
+    /// so a character read weakly at the end of a 6- or 7-character plate is not dropped for a few points.
+    var rareLengthPenalty = 20.0
+    /// The lengths generic readings most often have.
+    var commonLengths = 6...7
     /// The best texts of each segmentation put to the vote.
     var candidatesPerVariant = 8
 
@@ -155,6 +160,7 @@ struct PlateResolver {
         if strokes * 2 >= text.count { return [] }
         // words (a dealer's name on the frame) have no digit, or only look-alikes of letters (0, 1)
         if !format.specific, !Self.hasNumber(text) { score -= noDigitPenalty }
+        if !format.specific, !commonLengths.contains(text.count) { score -= rareLengthPenalty }
         return [Reading(text: String(decoding: text, as: UTF8.self), score: score, confidence: sum / n, region: format.region,
                         specific: format.specific, characters: reads, picked: picked)]
     }
@@ -169,9 +175,10 @@ struct PlateResolver {
         for choice in read.choices {
             let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: oIsD ? "D" : "0") : choice.character
             // an alternative well below the top one is a swap the format asked for, not the OCR's reading
-            // (unless the two are one glyph in plate fonts: then only the format can tell)
             if fits(c, slot) {
-                return (c, choice.confidence, top.confidence - choice.confidence > alternativeGap && !Confusion.sameGlyph(c, top.character))
+                // one glyph in plate fonts (I and 1, O and 0): the OCR's preference between them is no evidence
+                if Confusion.sameGlyph(c, top.character) { return (c, top.confidence, false) }
+                return (c, choice.confidence, top.confidence - choice.confidence > alternativeGap)
             }
         }
         let digit = slot == .digit || slot == .nonZeroDigit
