@@ -67,9 +67,17 @@ enum Confusion {
     }
 
     /// True for the pairs plate fonts draw alike (I and 1, O and 0): the OCR cannot tell them, the format must.
-    static func sameGlyph(_ a: UInt8, _ b: UInt8) -> Bool {
-        let pair = Set([a, b])
-        return pair == [UInt8(ascii: "I"), UInt8(ascii: "1")] || pair == [UInt8(ascii: "O"), UInt8(ascii: "0")]
+    static func sameGlyph(_ a: UInt8, _ b: UInt8) -> Bool { a != b && twin(of: a) == b }
+
+    /// The other character of a pair plate fonts draw alike (I and 1, O and 0).
+    static func twin(of c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "I"): return UInt8(ascii: "1")
+        case UInt8(ascii: "1"): return UInt8(ascii: "I")
+        case UInt8(ascii: "O"): return UInt8(ascii: "0")
+        case UInt8(ascii: "0"): return UInt8(ascii: "O")
+        default: return nil
+        }
     }
 
     static func letter(for c: UInt8) -> UInt8? {

@@ -173,11 +173,12 @@ struct PlateResolver {
         let d = read.choices.first { $0.character == UInt8(ascii: "D") }
         let oIsD = zeroForO && top.character == UInt8(ascii: "O") && d.map { top.confidence - $0.confidence <= 2 } == true
         for choice in read.choices {
-            let c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: oIsD ? "D" : "0") : choice.character
+            var c = zeroForO && choice.character == UInt8(ascii: "O") ? UInt8(ascii: oIsD ? "D" : "0") : choice.character
+            // one glyph in plate fonts (I and 1, O and 0): the OCR's preference between them is no evidence
+            if !fits(c, slot), let twin = Confusion.twin(of: c), fits(twin, slot) { c = twin }
             // an alternative well below the top one is a swap the format asked for, not the OCR's reading
             if fits(c, slot) {
-                // one glyph in plate fonts (I and 1, O and 0): the OCR's preference between them is no evidence
-                if Confusion.sameGlyph(c, top.character) { return (c, top.confidence, false) }
+                if c == top.character || Confusion.sameGlyph(c, top.character) { return (c, top.confidence, false) }
                 return (c, choice.confidence, top.confidence - choice.confidence > alternativeGap)
             }
         }
