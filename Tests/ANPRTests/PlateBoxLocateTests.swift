@@ -6,9 +6,9 @@ import XCTest
 /// character blobs in the locator's binarisations): the plate is found as a plate box and read.
 final class PlateBoxLocateTests: XCTestCase {
     /// From the labelled set: Michigan plate UG9L8U, its characters touching the frame top and bottom.
-    let file = "wts-lg-000099.jpg"
+    let file = "wts-lg-000098.jpg"
     /// Its labelled plate box (boxes.csv): x, y, width, height.
-    let plate = (x: 327, y: 284, width: 83, height: 41)
+    let plate = (x: 869, y: 412, width: 86, height: 43)
 
     func testPlateWhoseCharactersJoinTheFrameIsLocatedAsAPlateBox() throws {
         var err = [CChar](repeating: 0, count: 256)
@@ -34,8 +34,28 @@ final class PlateBoxLocateTests: XCTestCase {
         XCTAssert(r.stdout.contains("ok   \(file) label=UG9L8U read=UG9L8U"), r.stdout)
     }
 
+    /// From the labelled set: 5ZUC921, whose characters stand on the plate frame's dark bar and join it in the
+    /// locator's first binarisations: found as a row once thin vertical joins are broken and long bars erased.
+    func testCharactersStandingOnAFramesBarAreFoundAsARow() throws {
+        let frameFile = "wts-lg-000077.jpg", bar = (x: 512, y: 362, width: 107, height: 53)
+        var err = [CChar](repeating: 0, count: 256)
+        let frame = try XCTUnwrap(vv_image_read("\(ANPRTestSupport.data)/plates/\(frameFile)", &err, err.count), String(cString: err))
+        defer { vv_frame_release(frame) }
+        var config = vv_plate_locate_config()
+        vv_plate_locate_config_default(&config)
+        config.max_candidates = 10
+        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: 10)
+        let n = vv_plate_locate(vv_frame_data(frame), vv_frame_width(frame), vv_frame_height(frame), vv_frame_stride(frame), 3,
+                                nil, 0, &config, &found, Int32(found.count), &err, err.count)
+        XCTAssertGreaterThan(n, 0, String(cString: err))
+        let rows = found.prefix(Int(n)).filter { $0.char_height > 0 && overlap($0, bar) > 0.5 }
+        XCTAssertFalse(rows.isEmpty, "no row of characters on the plate among \(found.prefix(Int(n)))")
+    }
+
     /// The share of the smaller of a candidate's box and the labelled plate box they have in common.
-    private func overlap(_ c: vv_plate_candidate) -> Double {
+    private func overlap(_ c: vv_plate_candidate) -> Double { overlap(c, plate) }
+
+    private func overlap(_ c: vv_plate_candidate, _ plate: (x: Int, y: Int, width: Int, height: Int)) -> Double {
         let w = min(Int(c.x + c.width), plate.x + plate.width) - max(Int(c.x), plate.x)
         let h = min(Int(c.y + c.height), plate.y + plate.height) - max(Int(c.y), plate.y)
         guard w > 0, h > 0 else { return 0 }

@@ -37,6 +37,37 @@ final class PlateResolverTests: XCTestCase {
         XCTAssertFalse(Confusion.sameGlyph(UInt8(ascii: "B"), UInt8(ascii: "8")))
     }
 
+    func testALookAlikeTwinComesBeforeALesserAlternative() throws {
+        // the last letter read 1 (69), O (65): where the Slovak format wants a letter, the 1 is the I it draws alike
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("eu")!)
+        var reads = read("RK708A")
+        reads.append(CharacterRead([("1", 69), ("O", 65), ("D", 64)]))
+        let best = try XCTUnwrap(resolver.readings(reads).first)
+        XCTAssertEqual(best.text, "RK708AI")
+        XCTAssertEqual(best.picked.last, 69)
+    }
+
+    func testATwinSwapCostsNoConfidence() throws {
+        // a Brazilian plate MXQ1601 whose last 1 reads I 74, 1 66 beats the Slovak MX016OI it also fits
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("eu")! + PlateFormat.builtIn("br")!)
+        var reads = [CharacterRead([("M", 92)]), CharacterRead([("X", 90)]), CharacterRead([("Q", 87), ("O", 86), ("0", 84)]),
+                     CharacterRead([("1", 82), ("I", 82)]), CharacterRead([("6", 88)]), CharacterRead([("O", 92), ("0", 91)])]
+        reads.append(CharacterRead([("I", 74), ("1", 66)]))
+        let best = try XCTUnwrap(resolver.readings(reads).first)
+        XCTAssertEqual(best.text, "MXQ1601")
+        XCTAssertEqual(best.region, "br")
+    }
+
+    func testAWeakLastCharacterIsKeptOverARareFiveCharacterPlate() {
+        // PH5M9Y: a Y read at 45 %; without it the plate would have five characters, which few plates have
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
+        var reads = read("PH5M9")
+        reads.append(CharacterRead([("Y", 45)]))
+        XCTAssertEqual(resolver.readings(reads).first?.text, "PH5M9Y")
+        // a 5-character plate read surely stays one
+        XCTAssertEqual(resolver.readings(read("853FL")).first?.text, "853FL")
+    }
+
     func testLowConfidenceSeparatorIsDropped() {
         let resolver = PlateResolver(formats: PlateFormat.builtIn("br")!)
         var reads = read("ABC1234")
