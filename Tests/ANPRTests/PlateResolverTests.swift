@@ -59,13 +59,25 @@ final class PlateResolverTests: XCTestCase {
     }
 
     func testAWeakLastCharacterIsKeptOverARareFiveCharacterPlate() {
-        // PH5M9Y: a Y read at 45 %; without it the plate would have five characters, which few plates have
+        // PH5M9Y read at 70 %, its Y at 47 %: without the Y the plate would have five characters, which few have
         let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
-        var reads = read("PH5M9")
-        reads.append(CharacterRead([("Y", 45)]))
+        var reads = read("PH5M9", confidence: 70)
+        reads.append(CharacterRead([("Y", 47)]))
         XCTAssertEqual(resolver.readings(reads).first?.text, "PH5M9Y")
         // a 5-character plate read surely stays one
         XCTAssertEqual(resolver.readings(read("853FL")).first?.text, "853FL")
+    }
+
+    func testAPieceReadFarWorseThanTheRestAtAnEndIsNoCharacter() {
+        // an emblem left of the vanity plate KCS1M, read S at 45 %: it makes no 6-character plate
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
+        var reads = read("KCS1M")
+        reads.insert(CharacterRead([("S", 45)]), at: 0)
+        XCTAssertEqual(resolver.readings(reads).first?.text, "KCS1M")
+        // a national format's end character is kept however weakly read: the format fitting says it belongs
+        var california = read("7AHN73")
+        california.append(CharacterRead([("9", 45)]))
+        XCTAssertEqual(resolver.readings(california).first?.text, "7AHN739")
     }
 
     func testLowConfidenceSeparatorIsDropped() {

@@ -57,6 +57,10 @@ struct PlateResolver {
     var rareLengthPenalty = 20.0
     /// The lengths generic readings most often have.
     var commonLengths = 6...7
+    /// A generic reading keeping an end character read this far below the plate's median confidence…
+    var endOutlierGap = 25.0
+    /// …scores this much less (per end).
+    var endOutlierPenalty = 20.0
     /// The best texts of each segmentation put to the vote.
     var candidatesPerVariant = 8
 
@@ -75,13 +79,25 @@ struct PlateResolver {
             var dropped = Set<Int>()
             for (k, i) in droppable.enumerated() where mask & (1 << k) != 0 { dropped.insert(i) }
             for (i, r) in reads.enumerated() where !dropped.contains(i) { kept.append(r) }
+            let outliers = endOutliers(kept)
             for format in formats {
-                for reading in read(kept, as: format) where reading.score > (best[reading.text]?.score ?? -.infinity) {
+                for var reading in read(kept, as: format) {
+                    // a national format fitting is evidence enough that its end characters belong to it
+                    if !reading.specific { reading.score -= endOutlierPenalty * Double(outliers) }
+                    guard reading.score > (best[reading.text]?.score ?? -.infinity) else { continue }
                     best[reading.text] = reading
                 }
             }
         }
         return best.values.sorted { $0.score > $1.score }
+    }
+
+    /// How many of the two end characters the OCR read far worse (`endOutlierGap`) than the plate's median:
+    /// frame edges, bolts and emblems beside the characters, not characters (4+ characters only).
+    private func endOutliers(_ reads: [CharacterRead]) -> Int {
+        guard reads.count >= 4, let first = reads.first, let last = reads.last else { return 0 }
+        let median = reads.map(\.confidence).sorted()[reads.count / 2]
+        return [first, last].filter { $0.confidence < median - endOutlierGap }.count
     }
 
     /// Votes over the readings of several segmentations (binarisations) of one plate: a text read in
