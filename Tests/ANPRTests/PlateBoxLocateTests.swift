@@ -5,10 +5,10 @@ import XCTest
 /// The locator's second pass on a real photo whose plate characters join the frame (no row of separate
 /// character blobs in the locator's binarisations): the plate is found as a plate box and read.
 final class PlateBoxLocateTests: XCTestCase {
-    /// From the labelled set: Michigan plate UG9L8U, its characters touching the frame top and bottom.
-    let file = "wts-lg-000098.jpg"
+    /// From the labelled set: plate CWM3083, its characters joined to the frame in the locator's binarisations.
+    let file = "wts-lg-000135.jpg"
     /// Its labelled plate box (boxes.csv): x, y, width, height.
-    let plate = (x: 869, y: 412, width: 86, height: 43)
+    let plate = (x: 477, y: 422, width: 134, height: 67)
 
     func testPlateWhoseCharactersJoinTheFrameIsLocatedAsAPlateBox() throws {
         var err = [CChar](repeating: 0, count: 256)
@@ -28,10 +28,10 @@ final class PlateBoxLocateTests: XCTestCase {
     func testThatPlateIsReadExactly() throws {
         let dir = ANPRTestSupport.tempDir()
         try FileManager.default.createSymbolicLink(atPath: "\(dir)/\(file)", withDestinationPath: "\(ANPRTestSupport.data)/plates/\(file)")
-        try "file,plate_text\n\(file),UG9L8U\n".write(toFile: "\(dir)/labels.csv", atomically: true, encoding: .utf8)
+        try "file,plate_text\n\(file),CWM3083\n".write(toFile: "\(dir)/labels.csv", atomically: true, encoding: .utf8)
         let r = try ANPRTestSupport.run("\(ANPRTestSupport.buildDir)/vigil", ["anpr-eval", dir, "--config", "Plugins/ANPR/eval-config.json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssert(r.stdout.contains("ok   \(file) label=UG9L8U read=UG9L8U"), r.stdout)
+        XCTAssert(r.stdout.contains("ok   \(file) label=CWM3083 read=CWM3083"), r.stdout)
     }
 
     /// From the labelled set: 5ZUC921, whose characters stand on the plate frame's dark bar and join it in the

@@ -80,6 +80,22 @@ final class PlateResolverTests: XCTestCase {
         XCTAssertEqual(resolver.readings(california).first?.text, "7AHN739")
     }
 
+    func testALetterBarelyReadBacksTheLetterAnotherSegmentationReadWell() {
+        // 0SG719: three binarisations read the G as a D at 45 % (no G among their alternatives), one as a G at 82 %
+        let resolver = PlateResolver(formats: PlateFormat.builtIn("us")!)
+        var weak = read("0S"), sure = read("0S")
+        weak.append(CharacterRead([("D", 45), ("B", 40)]))
+        sure.append(CharacterRead([("G", 82), ("6", 74)]))
+        weak += read("719"); sure += read("719")
+        let votes = resolver.combine([resolver.readings(weak), resolver.readings(weak), resolver.readings(weak), resolver.readings(sure)])
+        XCTAssertEqual(votes.first?.text, "0SG719")
+        // read surely, the D would have stood against it
+        var firm = weak
+        firm[2] = CharacterRead([("D", 80), ("B", 70)])
+        XCTAssertEqual(resolver.combine([resolver.readings(firm), resolver.readings(firm), resolver.readings(firm), resolver.readings(sure)])
+            .first?.text, "0SD719")
+    }
+
     func testLowConfidenceSeparatorIsDropped() {
         let resolver = PlateResolver(formats: PlateFormat.builtIn("br")!)
         var reads = read("ABC1234")

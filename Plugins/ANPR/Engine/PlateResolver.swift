@@ -57,6 +57,9 @@ struct PlateResolver {
     var rareLengthPenalty = 20.0
     /// The lengths generic readings most often have.
     var commonLengths = 6...7
+    /// A segmentation's letter read with this confidence or less backs, in the vote, a text with another letter
+    /// there (as an unknown letter): a weak read is no evidence against a letter another segmentation read well.
+    var unsureAtMost = 62.0
     /// A generic reading keeping an end character read this far below the plate's median confidence…
     var endOutlierGap = 25.0
     /// …scores this much less (per end).
@@ -103,7 +106,8 @@ struct PlateResolver {
     /// Votes over the readings of several segmentations (binarisations) of one plate: a text read in
     /// all of them beats one read in a single one. A segmentation also backs a text its own reading in
     /// the same format differs from only where that text's letter is one of the OCR's alternatives
-    /// (less what the alternative scores below the letter it read). Best first.
+    /// (less what the alternative scores below the letter it read), or where it barely read its own letter
+    /// (`unsureAtMost`). Best first.
     func combine(_ perVariant: [[Reading]]) -> [Candidate] {
         guard !perVariant.isEmpty else { return [] }
         var texts: [String: Reading] = [:]
@@ -135,7 +139,8 @@ struct PlateResolver {
     }
 
     /// How much reading `r` backs `letters` (same length): its score less, for each letter it read
-    /// differently, how far below its own letter the OCR put that one (nil when the OCR never offered it).
+    /// differently, how far below its own letter the OCR put that one (nil when the OCR never offered it and
+    /// its own letter was read surely).
     private func support(_ letters: [UInt8], by r: Reading) -> (score: Double, confidence: Double)? {
         if r.characters.count != letters.count { return String(decoding: letters, as: UTF8.self) == r.text ? (r.score, r.confidence) : nil }
         var cost = 0.0, sum = 0.0
@@ -145,7 +150,13 @@ struct PlateResolver {
             if own[i] == want { sum += r.picked[i]; continue }
             let zero = want == UInt8(ascii: "0")
             guard let alt = r.characters[i].choices.first(where: { $0.character == want || (zero && $0.character == UInt8(ascii: "O")) })
-            else { return nil }
+            else {
+                // a letter this segmentation barely read is no evidence against another: it backs that one as unknown
+                guard r.picked[i] <= unsureAtMost else { return nil }
+                cost += max(0, r.picked[i] - keepAbove)
+                sum += min(keepAbove, r.picked[i])
+                continue
+            }
             // an alternative well below the letter read is no doubt of the OCR's: no backing
             if r.picked[i] - alt.confidence > alternativeGap { return nil }
             cost += max(0, r.picked[i] - alt.confidence)
