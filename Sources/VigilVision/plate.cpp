@@ -115,7 +115,8 @@ extern "C" vv_plate *vv_plate_prepare(const uint8_t *pixels, int width, int heig
         int left = band.cols, right = 0;
         for (const cv::Mat &bin : binarizeBand(band, line.darkText)) {
             vv_plate::Variant v;
-            v.boxes = segmentBand(bin, kMargin, kMargin + kCharHeight, &v.clean);
+            // characters standing on a frame's bar: nothing below them is a character
+            v.boxes = segmentBand(bin, kMargin, kMargin + kCharHeight, line.onBar ? kMargin + kCharHeight : bin.rows, &v.clean);
             for (const cv::Rect &b : v.boxes) {
                 v.images.push_back(characterImage(v.clean, b, kMargin, kMargin + kCharHeight));
                 left = std::min(left, b.x);

@@ -50,6 +50,7 @@ struct TextLine {
     int xmin = 0, xmax = 0;
     int count = 0;
     double score = 0;
+    bool onBar = false;    // the characters stand on a dark bar of the frame right below them
 };
 
 // Finds the main line of characters in a gray crop (blob rows; rows of many strokes as a fallback).
@@ -65,12 +66,13 @@ std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText);
 // Erases from `out` the horizontal runs of ink in `bin` longer than `longest` pixels (same size, ink = 255).
 void eraseLongRuns(const cv::Mat &bin, cv::Mat &out, int longest);
 
-// Erases runs of ink longer than any character (frames, borders, the background beyond the plate).
-cv::Mat removeLines(const cv::Mat &bin, int top, int bottom);
+// Erases runs of ink longer than any character (frames, borders, the background beyond the plate), and
+// every row from `floor` down (a frame's bar the characters stand on; its runs down still count).
+cv::Mat removeLines(const cv::Mat &bin, int top, int bottom, int floor);
 
-// Character boxes in a binarised band whose characters span rows [top, bottom), left to right.
-// `clean` receives the band with frame lines removed.
-std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::Mat *clean);
+// Character boxes in a binarised band whose characters span rows [top, bottom), left to right, nothing
+// taken from rows `floor` and below. `clean` receives the band with frame lines removed.
+std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, int floor, cv::Mat *clean);
 
 // A character from the cleaned band as black ink on white with a margin, specks removed.
 cv::Mat characterImage(const cv::Mat &clean, const cv::Rect &box, int top, int bottom);

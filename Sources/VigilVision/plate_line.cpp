@@ -106,6 +106,44 @@ TextLine strokeBand(const cv::Mat &gray, bool dark) {
     return t;
 }
 
+// Dark characters standing on a dark frame's bar join it (and each other through the dealer's name on
+// it): the binarisation, frame lines erased, is cut along one row, each row from the bottom up to the
+// middle. Cuts through the bar free nothing; cuts through the characters free their upper parts (the
+// higher, the shorter, and specks join in). The lowest cut freeing at least 3/4 of the most blobs any cut
+// frees, lowered while it loses at most one of them, is where the characters stand on the bar.
+TextLine cutFromBar(const cv::Mat &gray) {
+    const int H = gray.rows;
+    cv::Mat bin;
+    cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, (H / 3) | 1, 5);
+    removeFrame(bin, true);
+    // what stands below the cut is the bar, or the characters' lower parts joined to it
+    const auto above = [&](int y) { return bestGroup(blobs(bin.rowRange(0, y), int(H * 0.15), int(H * 0.95)), H); };
+    std::vector<TextLine> lines;
+    std::vector<int> rows;
+    int most = 0;
+    for (int y = H - 3; y >= H / 2; y -= 2) {
+        lines.push_back(above(y));
+        rows.push_back(y);
+        most = std::max(most, std::min(lines.back().count, 9));
+    }
+    for (size_t i = 0; i < lines.size(); i++) {
+        if (!lines[i].found || std::min(lines[i].count, 9) < 0.75 * most) continue;
+        // lower cuts that lose at most one blob still free whole characters (a speck lost)
+        const int least = std::max(4, lines[i].count - 1);
+        size_t k = i;
+        while (k > 0 && lines[k - 1].found && lines[k - 1].count >= least) k--;
+        TextLine best = lines[k];
+        if (k > 0) {  // the row between this cut and the next lower one
+            const TextLine t = above(rows[k] + 1);
+            if (t.found && t.count >= least) best = t;
+        }
+        best.darkText = true;
+        best.onBar = true;
+        return best;
+    }
+    return TextLine();
+}
+
 }  // namespace
 
 TextLine findTextLine(const cv::Mat &gray) {
@@ -125,6 +163,16 @@ TextLine findTextLine(const cv::Mat &gray) {
         }
     }
     if (best.found && best.count >= 4) return best;
+    if (!best.found || best.count < 3) {
+        TextLine cut = cutFromBar(gray), band = strokeBand(gray, true);
+        // the band of many strokes is right unless it disagrees with the freed characters (it spans the
+        // dealer's name on the bar too, or only the characters' part above it)
+        if (cut.found && cut.count >= 4) {
+            const double cy = cut.cy0 + cut.slope * gray.cols / 2;
+            if (!band.found || std::abs(band.cy0 - cy) > 0.15 * cut.height || band.height > 1.25 * cut.height ||
+                band.height < 0.8 * cut.height) return cut;
+        }
+    }
     for (int dark = 1; dark >= 0; dark--) {
         TextLine t = strokeBand(gray, dark);
         if (!t.found) continue;

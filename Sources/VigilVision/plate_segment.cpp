@@ -204,10 +204,11 @@ void eraseLongRuns(const cv::Mat &bin, cv::Mat &out, int longest) {
     }
 }
 
-cv::Mat removeLines(const cv::Mat &bin, int top, int bottom) {
+cv::Mat removeLines(const cv::Mat &bin, int top, int bottom, int floor) {
     const int h = bottom - top, H = bin.rows, W = bin.cols;
     cv::Mat clean = bin.clone();
-    eraseLongRuns(bin, clean, int(1.3 * h));  // no character has a horizontal run this long
+    if (floor < H) clean.rowRange(std::max(0, floor), H).setTo(0);
+    eraseLongRuns(floor < H ? clean.clone() : bin, clean, int(1.3 * h));  // no character has a horizontal run this long
     const int tallest = int(1.35 * h);  // nor a vertical run reaching well above and below the others
     for (int x = 0; x < W; x++) {
         for (int y = 0; y < H;) {
@@ -221,9 +222,9 @@ cv::Mat removeLines(const cv::Mat &bin, int top, int bottom) {
     return clean;
 }
 
-std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, cv::Mat *cleanOut) {
+std::vector<cv::Rect> segmentBand(const cv::Mat &bin, int top, int bottom, int floor, cv::Mat *cleanOut) {
     const int H = bin.rows, h = bottom - top;
-    cv::Mat clean = removeLines(bin, top, bottom);
+    cv::Mat clean = removeLines(bin, top, bottom, floor);
     if (cleanOut) *cleanOut = clean;
     const int y0 = std::max(0, top - int(0.12 * h)), y1 = std::min(H, bottom + int(0.12 * h));
     cv::Mat rows = cv::Mat::zeros(clean.size(), CV_8UC1);
