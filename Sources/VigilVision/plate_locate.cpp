@@ -101,10 +101,12 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
             cv::adaptiveThreshold(roi, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, dark ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY,
                                   block, 10);
             rowsOf(characterBlobs(bin, minCharH, maxCharH), r.tl(), rows);
-            // bold dark characters close together join each other (and the text above them): thin joins broken
+            // bold dark characters close together join each other (and the text above them), or stand on a
+            // frame's bar or a line of print: thin joins broken, long horizontal runs taken away
             if (!dark) continue;
             cv::Mat thinner;
             cv::erode(bin, thinner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 1)));
+            eraseLongRuns(thinner.clone(), thinner, 5 * minCharH);
             rowsOf(characterBlobs(thinner, minCharH, maxCharH), r.tl(), rows);
             // …and characters a pixel from a dark frame join it: thin vertical joins broken too, one row off
             // each blob's top given back to its row
@@ -113,10 +115,6 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
             const size_t before = rows.size();
             rowsOf(characterBlobs(shorter, minCharH - 1, maxCharH), r.tl(), rows);
             for (size_t i = before; i < rows.size(); i++) { rows[i].box.y -= 1; rows[i].box.height += 1; rows[i].charHeight += 1; }
-            // …and characters standing on a frame's bar or a line of print: the long horizontal runs taken away
-            cv::Mat unbarred = bin.clone();
-            eraseLongRuns(bin, unbarred, 5 * minCharH);
-            rowsOf(characterBlobs(unbarred, minCharH, maxCharH), r.tl(), rows);
         }
         for (const Row &row : locatePlateBoxes(gray, r, minCharH, maxCharH)) boxes.push_back(row);
     }

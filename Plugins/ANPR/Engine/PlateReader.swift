@@ -24,6 +24,8 @@ final class PlateReader {
     private let resolver: PlateResolver
     private var locate = vv_plate_locate_config()
     private let maxCandidates: Int
+    /// Mean character confidence (0–100) at which two binarisations agreeing on a text settle it.
+    static let sureConfidence = 80.0
 
     init(ocr: TesseractOCR, resolver: PlateResolver, minCharHeight: Int, maxCharHeight: Int, maxCandidates: Int) {
         self.ocr = ocr; self.resolver = resolver; self.maxCandidates = maxCandidates
@@ -78,6 +80,9 @@ final class PlateReader {
         for variant in 0..<vv_plate_variant_count(plate) {
             let chars = ocr.engine == .legacy ? try characters(plate, variant) : try line(plate, variant)
             perVariant.append(resolver.readings(chars))
+            // two binarisations reading the same text surely: the others could only confirm it
+            if perVariant.count == 2, let a = perVariant[0].first, let b = perVariant[1].first, a.text == b.text,
+               min(a.confidence, b.confidence) >= Self.sureConfidence { break }
         }
         let candidates = resolver.combine(perVariant)
         guard let best = candidates.first else { return nil }
