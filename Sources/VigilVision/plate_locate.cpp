@@ -96,10 +96,13 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
         const cv::Rect r = area & cv::Rect(0, 0, gray.cols, gray.rows);
         if (r.width < minCharH * 2 || r.height < minCharH) continue;
         const cv::Mat roi = gray(r);
+        // dark ink: at least 10 below its neighbourhood's mean; light ink: the rest (THRESH_BINARY at the same
+        // threshold), so one threshold serves both polarities
+        cv::Mat darkInk;
+        cv::adaptiveThreshold(roi, darkInk, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, block, 10);
         for (int dark = 1; dark >= 0; dark--) {
             cv::Mat bin;
-            cv::adaptiveThreshold(roi, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, dark ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY,
-                                  block, 10);
+            if (dark) bin = darkInk; else cv::bitwise_not(darkInk, bin);
             rowsOf(characterBlobs(bin, minCharH, maxCharH), r.tl(), rows);
             // bold dark characters close together join each other (and the text above them), or stand on a
             // frame's bar or a line of print: thin joins broken, long horizontal runs taken away
