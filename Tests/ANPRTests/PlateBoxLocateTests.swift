@@ -11,18 +11,9 @@ final class PlateBoxLocateTests: XCTestCase {
     let plate = (x: 477, y: 422, width: 134, height: 67)
 
     func testPlateWhoseCharactersJoinTheFrameIsLocatedAsAPlateBox() throws {
-        var err = [CChar](repeating: 0, count: 256)
-        let frame = try XCTUnwrap(vv_image_read("\(ANPRTestSupport.data)/plates/\(file)", &err, err.count), String(cString: err))
-        defer { vv_frame_release(frame) }
-        var config = vv_plate_locate_config()
-        vv_plate_locate_config_default(&config)
-        config.max_candidates = 3
-        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: 3)
-        let n = vv_plate_locate(vv_frame_data(frame), vv_frame_width(frame), vv_frame_height(frame), vv_frame_stride(frame), 3,
-                                nil, 0, &config, &found, Int32(found.count), &err, err.count)
-        XCTAssertGreaterThan(n, 0, String(cString: err))
-        let boxes = found.prefix(Int(n)).filter { $0.char_height == 0 }
-        XCTAssert(boxes.contains { overlap($0) > 0.5 }, "no plate box on the plate among \(found.prefix(Int(n)))")
+        let found = try candidates(file, max: 3)
+        let boxes = found.filter { $0.char_height == 0 }
+        XCTAssert(boxes.contains { overlap($0) > 0.5 }, "no plate box on the plate among \(found)")
     }
 
     func testThatPlateIsReadExactly() throws {
@@ -37,19 +28,24 @@ final class PlateBoxLocateTests: XCTestCase {
     /// From the labelled set: 5ZUC921, whose characters stand on the plate frame's dark bar and join it in the
     /// locator's first binarisations: found as a row once thin vertical joins are broken and long bars erased.
     func testCharactersStandingOnAFramesBarAreFoundAsARow() throws {
-        let frameFile = "wts-lg-000077.jpg", bar = (x: 512, y: 362, width: 107, height: 53)
+        let bar = (x: 512, y: 362, width: 107, height: 53)
+        let found = try candidates("wts-lg-000077.jpg", max: 10)
+        XCTAssertFalse(found.filter { $0.char_height > 0 && overlap($0, bar) > 0.5 }.isEmpty, "no row of characters on the plate among \(found)")
+    }
+
+    /// The locator's candidates (at most `max`) on a photo of the labelled set.
+    private func candidates(_ name: String, max: Int) throws -> [vv_plate_candidate] {
         var err = [CChar](repeating: 0, count: 256)
-        let frame = try XCTUnwrap(vv_image_read("\(ANPRTestSupport.data)/plates/\(frameFile)", &err, err.count), String(cString: err))
+        let frame = try XCTUnwrap(vv_image_read("\(ANPRTestSupport.data)/plates/\(name)", &err, err.count), String(cString: err))
         defer { vv_frame_release(frame) }
         var config = vv_plate_locate_config()
         vv_plate_locate_config_default(&config)
-        config.max_candidates = 10
-        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: 10)
+        config.max_candidates = Int32(max)
+        var found = [vv_plate_candidate](repeating: vv_plate_candidate(), count: max)
         let n = vv_plate_locate(vv_frame_data(frame), vv_frame_width(frame), vv_frame_height(frame), vv_frame_stride(frame), 3,
                                 nil, 0, &config, &found, Int32(found.count), &err, err.count)
         XCTAssertGreaterThan(n, 0, String(cString: err))
-        let rows = found.prefix(Int(n)).filter { $0.char_height > 0 && overlap($0, bar) > 0.5 }
-        XCTAssertFalse(rows.isEmpty, "no row of characters on the plate among \(found.prefix(Int(n)))")
+        return Array(found.prefix(Int(Swift.max(n, 0))))
     }
 
     /// The share of the smaller of a candidate's box and the labelled plate box they have in common.
