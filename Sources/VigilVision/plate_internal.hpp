@@ -63,8 +63,8 @@ cv::Mat rectifyLine(const cv::Mat &gray, const TextLine &line, cv::Mat *toSource
 // Binarised variants of a band, ink = 255.
 std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText);
 
-// Erases from `out` the horizontal runs of ink in `bin` longer than `longest` pixels (same size, ink = 255).
-void eraseLongRuns(const cv::Mat &bin, cv::Mat &out, int longest);
+// Erases, in place, the horizontal runs of ink in `bin` (ink = 255) longer than `longest` pixels.
+void eraseLongRuns(cv::Mat &bin, int longest);
 
 // Erases runs of ink longer than any character (frames, borders, the background beyond the plate), and
 // every row from `floor` down (a frame's bar the characters stand on; its runs down still count).

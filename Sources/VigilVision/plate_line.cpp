@@ -111,10 +111,10 @@ TextLine strokeBand(const cv::Mat &gray, bool dark) {
 // middle. Cuts through the bar free nothing; cuts through the characters free their upper parts (the
 // higher, the shorter, and specks join in). The lowest cut freeing at least 3/4 of the most blobs any cut
 // frees, lowered while it loses at most one of them, is where the characters stand on the bar.
-TextLine cutFromBar(const cv::Mat &gray) {
-    const int H = gray.rows;
-    cv::Mat bin;
-    cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, cv::THRESH_BINARY_INV, (H / 3) | 1, 5);
+// `darkInk`: the crop's binarisation for dark characters (block a third of its height).
+TextLine cutFromBar(const cv::Mat &darkInk) {
+    const int H = darkInk.rows;
+    cv::Mat bin = darkInk.clone();
     removeFrame(bin, true);
     // what stands below the cut is the bar, or the characters' lower parts joined to it
     const auto above = [&](int y) { return bestGroup(blobs(bin.rowRange(0, y), int(H * 0.15), int(H * 0.95)), H); };
@@ -149,6 +149,7 @@ TextLine cutFromBar(const cv::Mat &gray) {
 TextLine findTextLine(const cv::Mat &gray) {
     const int H = gray.rows;
     TextLine best;
+    cv::Mat darkInk;  // dark characters, block a third of the height: also where cutFromBar starts
     for (int dark = 1; dark >= 0; dark--) {
         for (int block : {H / 3, H / 2}) {
             block |= 1;
@@ -156,6 +157,7 @@ TextLine findTextLine(const cv::Mat &gray) {
             cv::Mat bin;
             cv::adaptiveThreshold(gray, bin, 255, cv::ADAPTIVE_THRESH_MEAN_C, dark ? cv::THRESH_BINARY_INV : cv::THRESH_BINARY,
                                   block, 5);
+            if (dark && darkInk.empty()) darkInk = bin;
             TextLine t = bestGroup(blobs(bin, int(H * 0.15), int(H * 0.95)), H);
             t.darkText = dark;
             // light characters on a dark plate must be clearly better than dark on light
@@ -163,8 +165,9 @@ TextLine findTextLine(const cv::Mat &gray) {
         }
     }
     if (best.found && best.count >= 4) return best;
+    const TextLine darkBand = strokeBand(gray, true);
     if (!best.found || best.count < 3) {
-        TextLine cut = cutFromBar(gray), band = strokeBand(gray, true);
+        const TextLine cut = cutFromBar(darkInk), &band = darkBand;
         // the band of many strokes is right unless it disagrees with the freed characters (it spans the
         // dealer's name on the bar too, or only the characters' part above it)
         if (cut.found && cut.count >= 4) {
@@ -173,12 +176,9 @@ TextLine findTextLine(const cv::Mat &gray) {
                 band.height < 0.8 * cut.height) return cut;
         }
     }
-    for (int dark = 1; dark >= 0; dark--) {
-        TextLine t = strokeBand(gray, dark);
-        if (!t.found) continue;
-        if (!best.found || best.count < 3) best = t;
-        break;
-    }
+    // rows of many strokes: dark characters first
+    const TextLine band = darkBand.found ? darkBand : strokeBand(gray, false);
+    if (band.found && (!best.found || best.count < 3)) best = band;
     return best;
 }
 

@@ -109,7 +109,7 @@ std::vector<Row> locateRows(const cv::Mat &gray, const std::vector<cv::Rect> &ro
             if (!dark) continue;
             cv::Mat thinner;
             cv::erode(bin, thinner, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2, 1)));
-            eraseLongRuns(thinner.clone(), thinner, 5 * minCharH);
+            eraseLongRuns(thinner, 5 * minCharH);
             rowsOf(characterBlobs(thinner, minCharH, maxCharH), r.tl(), rows);
             // …and characters a pixel from a dark frame join it: thin vertical joins broken too, one row off
             // each blob's top given back to its row

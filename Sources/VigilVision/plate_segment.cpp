@@ -190,15 +190,15 @@ std::vector<cv::Mat> binarizeBand(const cv::Mat &band, bool darkText) {
     return variants;
 }
 
-void eraseLongRuns(const cv::Mat &bin, cv::Mat &out, int longest) {
+void eraseLongRuns(cv::Mat &bin, int longest) {
     for (int y = 0; y < bin.rows; y++) {
-        const uchar *p = bin.ptr<uchar>(y);
-        uchar *q = out.ptr<uchar>(y);
+        uchar *p = bin.ptr<uchar>(y);
+        // a run is measured before it is erased, and the scan goes on past it
         for (int x = 0; x < bin.cols;) {
             if (!p[x]) { x++; continue; }
             int end = x;
             while (end < bin.cols && p[end]) end++;
-            if (end - x > longest) std::fill(q + x, q + end, 0);
+            if (end - x > longest) std::fill(p + x, p + end, 0);
             x = end;
         }
     }
@@ -208,7 +208,7 @@ cv::Mat removeLines(const cv::Mat &bin, int top, int bottom, int floor) {
     const int h = bottom - top, H = bin.rows, W = bin.cols;
     cv::Mat clean = bin.clone();
     if (floor < H) clean.rowRange(std::max(0, floor), H).setTo(0);
-    eraseLongRuns(floor < H ? clean.clone() : bin, clean, int(1.3 * h));  // no character has a horizontal run this long
+    eraseLongRuns(clean, int(1.3 * h));  // no character has a horizontal run this long
     const int tallest = int(1.35 * h);  // nor a vertical run reaching well above and below the others
     for (int x = 0; x < W; x++) {
         for (int y = 0; y < H;) {
